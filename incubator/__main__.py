@@ -1,0 +1,3 @@
+from incubator.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""People, departments, skills, roles, and signing in."""

@@ -1,0 +1,226 @@
+"""Account pages: register, sign in and out, profile, people, roles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.exceptions import NotFoundException
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Response, Template
+
+from incubator.accounts import queries, services
+from incubator.accounts.identity import Actor
+from incubator.accounts.policies import can_set_roles
+from incubator.accounts.roles import ALL_ROLES, Role, role_names
+from incubator.accounts.throttle import LoginThrottle
+from incubator.errors import TooManyAttempts, ValidationFailed
+from incubator.i18n import SUPPORTED_LOCALES, current_locale, using_locale
+from incubator.i18n import gettext as _
+from incubator.settings import get_settings
+from incubator.web.auth import requires_role, sign_in, sign_out, signed_in_identity
+from incubator.web.forms import read_form
+from incubator.web.locale import SESSION_LOCALE_KEY
+from incubator.web.rendering import redirect_after_post, render, safe_next
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def _client_address(request: AnyRequest) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def login_throttle(request: AnyRequest) -> LoginThrottle:
+    settings = get_settings()
+    return LoginThrottle(
+        request.app.stores.get("login-throttle"),
+        limit=settings.login_failure_limit,
+        window_seconds=settings.login_failure_window_seconds,
+    )
+
+
+class AuthController(Controller):
+    opt = {"public": True}
+
+    @get("/register", name="register")
+    async def register_form(self, request: AnyRequest) -> Template | Redirect:
+        if signed_in_identity(request) or request.session.get("person_id"):
+            return Redirect("/")
+        return render(request, "accounts/register.html.jinja2", await self._register_context())
+
+    @post("/register")
+    async def register(self, request: AnyRequest) -> Response[Any]:
+        form = await read_form(request)
+        values = {key: form.text(key) for key in ("email", "name", "department")}
+        try:
+            person = await services.register(
+                email=values["email"], name=values["name"], password=form.raw("password"),
+                department=values["department"], locale=current_locale(),
+            )
+        except ValidationFailed as failed:
+            context = await self._register_context(values=values, errors=failed.errors)
+            return render(request, "accounts/register.html.jinja2", context, status_code=400)
+        sign_in(request, person.id)
+        flash(request, _("Welcome, %(name)s. Add your skills so teams can find you.", name=person.name), category="success")
+        return redirect_after_post(request, "/profile")
+
+    async def _register_context(
+        self, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        return {
+            "values": values or {},
+            "errors": errors or {},
+            "departments": await queries.department_names(),
+        }
+
+    @get("/login", name="login")
+    async def login_form(
+        self, request: AnyRequest, next_url: Annotated[str | None, QueryParameter(name="next")] = None
+    ) -> Template:
+        context = {"values": {}, "errors": {}, "next": safe_next(next_url, "")}
+        return render(request, "accounts/login.html.jinja2", context)
+
+    @post("/login")
+    async def login(self, request: AnyRequest) -> Response[Any]:
+        form = await read_form(request)
+        email, password = form.text("email"), form.raw("password")
+        next_url = safe_next(form.text("next"), "/")
+        throttle = login_throttle(request)
+        address = _client_address(request)
+        context: dict[str, Any] = {"values": {"email": email}, "next": form.text("next")}
+        try:
+            await throttle.check(email, address)
+        except TooManyAttempts as refused:
+            context["errors"] = {"form": str(refused)}
+            return render(
+                request, "accounts/login.html.jinja2", context, status_code=429,
+                headers={"Retry-After": str(refused.retry_after_seconds)},
+            )
+        person = await services.authenticate(email=email, password=password)
+        if person is None:
+            await throttle.failed(email, address)
+            context["errors"] = {"form": _("That email and password do not match an account. Check both and try again.")}
+            return render(request, "accounts/login.html.jinja2", context, status_code=400)
+        await throttle.succeeded(email, address)
+        sign_in(request, person.id)
+        return redirect_after_post(request, next_url)
+
+    @post("/logout", opt={"public": False})
+    async def logout(self, request: AnyRequest) -> Response[Any]:
+        sign_out(request)
+        return redirect_after_post(request, "/login")
+
+    @post("/locale")
+    async def switch_locale(self, request: AnyRequest) -> Response[Any]:
+        """The language switcher: remembered on the profile, or in the session when anonymous."""
+        form = await read_form(request)
+        locale = form.text("locale")
+        if locale in SUPPORTED_LOCALES:
+            identity = signed_in_identity(request)
+            person_id = identity.id if identity else request.session.get("person_id")
+            if isinstance(person_id, int):
+                await services.set_locale(person_id, locale)
+            request.session[SESSION_LOCALE_KEY] = locale
+        return Redirect(safe_next(form.text("next"), "/"), status_code=303)
+
+
+class ProfileController(Controller):
+    @get("/profile", name="profile")
+    async def show(self, request: Request[Actor, Any, Any]) -> Template:
+        profile = await queries.person_profile(request.user.id)
+        if profile is None:
+            raise NotFoundException()
+        values = {
+            "name": profile["name"],
+            "department": profile["department"] or "",
+            "skills": ", ".join(profile["skills"]),
+            "bio": profile["bio"],
+            "locale": profile["locale"],
+        }
+        return render(request, "accounts/profile.html.jinja2", await self._context(values, {}))
+
+    @post("/profile")
+    async def update(self, request: Request[Actor, Any, Any]) -> Response[Any]:
+        form = await read_form(request)
+        change = services.ProfileChange(
+            name=form.text("name"), department=form.text("department"),
+            skills=form.text("skills"), bio=form.text("bio"), locale=form.text("locale"),
+        )
+        try:
+            await services.update_profile(request.user, change)
+        except ValidationFailed as failed:
+            values = {
+                "name": change.name, "department": change.department, "skills": change.skills,
+                "bio": change.bio, "locale": change.locale,
+            }
+            return render(
+                request, "accounts/profile.html.jinja2", await self._context(values, failed.errors),
+                status_code=400,
+            )
+        request.session[SESSION_LOCALE_KEY] = change.locale
+        with using_locale(change.locale):
+            flash(request, _("Your profile is saved."), category="success")
+        return redirect_after_post(request, "/profile")
+
+    async def _context(self, values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+        return {"values": values, "errors": errors, "departments": await queries.department_names()}
+
+
+def _person_context(
+    actor: Actor, profile: dict[str, Any], errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "person": profile,
+        "can_set_roles": can_set_roles(actor),
+        "all_roles": ALL_ROLES,
+        "role_names": role_names(),
+        "errors": errors or {},
+    }
+
+
+class PeopleController(Controller):
+    path = "/people"
+
+    @get("/", name="people")
+    async def directory(
+        self, request: Request[Actor, Any, Any], q: FromQuery[str] = "", page: FromQuery[int] = 1
+    ) -> Template:
+        results = await queries.directory_page(q, page)
+        return render(
+            request, "accounts/people.html.jinja2", {"results": results, "q": q}, block="results"
+        )
+
+    @get("/{person_id:int}", name="person")
+    async def person(self, request: Request[Actor, Any, Any], person_id: FromPath[int]) -> Template:
+        profile = await queries.person_profile(person_id)
+        if profile is None:
+            raise NotFoundException()
+        return render(request, "accounts/person.html.jinja2", _person_context(request.user, profile))
+
+
+class AdminPeopleController(Controller):
+    path = "/admin/people"
+    guards = [requires_role(Role.ADMIN.value)]
+
+    @get("/", name="admin_people")
+    async def index(self, request: Request[Actor, Any, Any], page: FromQuery[int] = 1) -> Template:
+        people = await queries.people_with_roles(page)
+        return render(
+            request, "accounts/admin_people.html.jinja2",
+            {"people": people, "role_names": role_names()},
+        )
+
+    @post("/{person_id:int}/roles")
+    async def set_roles(self, request: Request[Actor, Any, Any], person_id: FromPath[int]) -> Response[Any]:
+        form = await read_form(request)
+        try:
+            roles = await services.set_roles(request.user, person_id, form.all("roles"))
+        except ValidationFailed as failed:
+            profile = await queries.person_profile(person_id)
+            if profile is None:
+                raise NotFoundException() from failed
+            context = _person_context(request.user, profile, errors=failed.errors)
+            return render(request, "accounts/person.html.jinja2", context, status_code=400)
+        flash(request, _("Roles saved: %(roles)s.", roles=", ".join(roles) or _("member")), category="success")
+        return redirect_after_post(request, f"/people/{person_id}")

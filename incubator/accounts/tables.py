@@ -1,0 +1,45 @@
+from piccolo.columns import (
+    M2M,
+    Array,
+    Boolean,
+    ForeignKey,
+    LazyTableReference,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Department(Table):
+    name = Varchar(length=80, unique=True)
+
+
+class Skill(Table):
+    """A tag for what someone can do; `name` is stored lower-case so tags don't fork."""
+
+    name = Varchar(length=60, unique=True)
+
+
+class Person(Table):
+    # Stored lower-cased; a unique index on lower(email) guards it in the database too.
+    email = Varchar(length=254)
+    name = Varchar(length=120)
+    password_hash = Varchar(length=255)
+    department = ForeignKey(Department, null=True, on_delete=OnDelete.set_null, index=True)
+    bio = Text(default="")
+    # Shown on the profile only: never an input to a decision, never on a voting screen.
+    job_title = Varchar(length=120, default="")
+    locale = Varchar(length=5, default="en")
+    roles = Array(Varchar(length=20), default=list)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+    skills = M2M(LazyTableReference("PersonSkill", module_path=__name__))
+
+
+class PersonSkill(Table):
+    person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
+    skill = ForeignKey(Skill, null=False, on_delete=OnDelete.cascade, index=True)

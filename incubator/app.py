@@ -1,0 +1,133 @@
+"""The Litestar application: plugins, routes, templates, stores and the database lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.logging.config import LoggingConfig
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from piccolo.engine.postgres import PostgresEngine
+
+from incubator import __version__
+from incubator.accounts import services as account_services
+from incubator.accounts.controllers import (
+    AdminPeopleController,
+    AuthController,
+    PeopleController,
+    ProfileController,
+)
+from incubator.db.engines import enable_wal
+from incubator.db.transactions import engine
+from incubator.home.controllers import home
+from incubator.settings import Settings, get_settings
+from incubator.web.auth import session_auth
+from incubator.web.errors import EXCEPTION_HANDLERS
+from incubator.web.health import healthz
+from incubator.web.locale import LocaleMiddleware
+from incubator.web.query_count import QueryCountMiddleware
+from incubator.web.security import SecurityHeadersMiddleware
+from incubator.web.templating import template_config
+
+logger = logging.getLogger("incubator")
+
+# Paths whose POSTs are flood-guarded per client address (on top of the per-account
+# failure throttle): credential stuffing tries many emails from one place.
+_AUTH_POSTS = {"/login", "/register"}
+
+
+def build_stores(settings: Settings) -> dict[str, Store]:
+    """Shared by all workers: Redis when configured, else files under the data directory."""
+    if settings.redis_url:
+        root: Store = RedisStore.with_client(url=settings.redis_url, namespace="incubator")
+        assert isinstance(root, RedisStore)
+        return {
+            name: root.with_namespace(name) for name in ("sessions", "login-throttle", "rate-limit")
+        }
+    base = Path(settings.data_dir) / "stores"
+    return {
+        name: FileStore(base / name, create_directories=True)
+        for name in ("sessions", "login-throttle", "rate-limit")
+    }
+
+
+async def _open_database() -> None:
+    settings = get_settings()
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
+    else:
+        enable_wal(settings.sqlite_path)
+
+
+async def _close_database() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+def _is_auth_post(request: Any) -> bool:
+    return request.method == "POST" and request.url.path in _AUTH_POSTS
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    templates = template_config(settings.templates_dir, auto_reload=not settings.is_production)
+    auth = session_auth(account_services.load_actor, secure_cookies=settings.secure_cookies)
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.auth_posts_per_minute),
+        store="rate-limit",
+        check_throttle_handler=_is_auth_post,
+    )
+    return Litestar(
+        route_handlers=[
+            home,
+            healthz,
+            AuthController,
+            ProfileController,
+            PeopleController,
+            AdminPeopleController,
+            create_static_files_router(
+                path="/static", directories=[settings.static_dir], opt={"public": True},
+                include_in_schema=False, cache_control=None,
+            ),
+        ],
+        on_app_init=[auth.on_app_init],
+        plugins=[HTMXPlugin(), FlashPlugin(FlashConfig(template_config=templates))],
+        template_config=templates,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+        ),
+        middleware=[
+            SecurityHeadersMiddleware(hsts=settings.secure_cookies),
+            *([] if settings.is_production else [QueryCountMiddleware()]),
+            LocaleMiddleware(),
+            rate_limit.middleware,
+        ],
+        stores=build_stores(settings),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[_open_database],
+        on_shutdown=[_close_database],
+        openapi_config=OpenAPIConfig(
+            title="Incubator", version=__version__, path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=LoggingConfig(
+            log_exceptions="never",  # our 500 handler logs tracebacks; 401s and 404s are not errors
+            loggers={"incubator": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
+        ),
+        debug=False,
+    )

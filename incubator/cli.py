@@ -1,0 +1,124 @@
+"""`incubator serve | migrate | demo | createadmin`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from incubator.settings import SettingsError, get_settings
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coroutine)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from incubator.db.migrate import migrate
+
+    _run(migrate())
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "incubator.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        timeout_graceful_shutdown=5,
+        access_log=not settings.is_production,
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from incubator.db.migrate import migrate
+    from incubator.demo import DEMO_PASSWORD, seed_demo
+
+    async def run() -> list[tuple[str, str, str]]:
+        await migrate()
+        return await seed_demo()
+
+    logins = _run(run())
+    print("\nDemo company ready. Sign in with any of these (password: %s):\n" % DEMO_PASSWORD)
+    for email, name, roles in logins:
+        print(f"  {email:<34} {name:<22} {roles}")
+    print()
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    from incubator.accounts.services import create_admin
+    from incubator.db.migrate import migrate
+    from incubator.errors import ValidationFailed
+
+    interactive = sys.stdin.isatty()
+    email = args.email or (input("Email: ") if interactive else "")
+    name = args.name or (input("Name [Administrator]: ") if interactive else "") or "Administrator"
+    password = args.password or (getpass.getpass("Password: ") if interactive else "")
+    if not email or not password:
+        print("createadmin needs --email and --password when not run interactively.", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        await migrate()
+        await create_admin(email=email, password=password, name=name)
+
+    try:
+        _run(run())
+    except ValidationFailed as failed:
+        for field, message in failed.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return 1
+    print(f"{email} is an administrator (every role).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="incubator", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web portal")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--forwarded-allow-ips", default="127.0.0.1",
+        help="proxies whose X-Forwarded-For is trusted (comma-separated, or *)",
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        handler=cmd_migrate
+    )
+    commands.add_parser(
+        "demo", help="migrate, then fill the database with a bilingual demo company"
+    ).set_defaults(handler=cmd_demo)
+
+    admin = commands.add_parser("createadmin", help="create (or promote) an administrator")
+    admin.add_argument("--email")
+    admin.add_argument("--password")
+    admin.add_argument("--name")
+    admin.set_defaults(handler=cmd_createadmin)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.handler(args)
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        code = 2
+    raise SystemExit(code)

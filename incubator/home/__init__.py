@@ -1,0 +1,1 @@
+"""The first screen after signing in: what needs me, then what is going on."""

@@ -1,0 +1,73 @@
+"""Session authentication and coarse role guards.
+
+Object-level questions ("may this person edit this idea?") belong to each domain's
+policies; guards only say who may reach a route at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.session_auth import SessionAuth
+
+from incubator.web.sessions import RotatingSessionConfig, rotate_session_id
+
+SESSION_PERSON_KEY = "person_id"
+# Handlers opt out of sign-in with `opt={"public": True}`; these paths have no handler of ours.
+PUBLIC_PATH_PATTERNS = ["^/static/", "^/schema"]
+
+
+class Identity(Protocol):
+    id: int
+    locale: str
+    roles: frozenset[str]
+
+
+LoadIdentity = Callable[[int], Awaitable[Identity | None]]
+
+
+def session_auth(load_identity: LoadIdentity, *, secure_cookies: bool) -> SessionAuth[Any, Any]:
+    async def retrieve(session: dict[str, Any], _connection: ASGIConnection[Any, Any, Any, Any]) -> Any:
+        person_id = session.get(SESSION_PERSON_KEY)
+        return await load_identity(person_id) if isinstance(person_id, int) else None
+
+    return SessionAuth[Any, Any](
+        retrieve_user_handler=retrieve,
+        session_backend_config=RotatingSessionConfig(
+            secure=secure_cookies, httponly=True, samesite="lax", exclude=["/static"],
+            key="incubator_session",
+        ),
+        exclude=PUBLIC_PATH_PATTERNS,
+        exclude_opt_key="public",
+    )
+
+
+def sign_in(request: Request[Any, Any, Any], person_id: int) -> None:
+    """Start a fresh session for this person (new id: no fixation)."""
+    request.set_session({SESSION_PERSON_KEY: person_id})
+    rotate_session_id(request)
+
+
+def sign_out(request: Request[Any, Any, Any]) -> None:
+    request.clear_session()
+
+
+def signed_in_identity(connection: ASGIConnection[Any, Any, Any, Any]) -> Identity | None:
+    """The identity on routes that are public too (where the auth middleware did not run)."""
+    user = connection.scope.get("user")
+    return user if user is not None else None
+
+
+def requires_role(role: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        identity = signed_in_identity(connection)
+        if identity is None or role not in identity.roles:
+            raise PermissionDeniedException("This page is reserved to another role.")
+
+    guard.__name__ = f"requires_{role}"
+    return guard

@@ -1,0 +1,94 @@
+"""The Jinja environment: autoescaped, translated per request, with date filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime, format_timedelta
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from incubator import __version__
+from incubator.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, current_locale, translations
+
+
+def _gettext(message: str) -> str:
+    return translations(current_locale()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale()).ngettext(singular, plural, n)
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def date_filter(value: datetime | str | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(_as_datetime(value), format=style, locale=current_locale())
+
+
+def datetime_filter(value: datetime | str | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(_as_datetime(value), format=style, locale=current_locale())
+
+
+def ago_filter(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    delta = _as_datetime(value) - datetime.now(UTC)
+    return format_timedelta(delta, add_direction=True, locale=current_locale())
+
+
+def initials_filter(name: str) -> str:
+    words = [word for word in name.split() if word[:1].isalnum()]
+    return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+def avatar_seed_filter(value: int | str) -> int:
+    return sum(str(value).encode()) % 8
+
+
+def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=StrictUndefined,
+        auto_reload=auto_reload,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
+    env.filters.update(
+        date=date_filter,
+        datetime=datetime_filter,
+        ago=ago_filter,
+        initials=initials_filter,
+        avatar_seed=avatar_seed_filter,
+    )
+    env.globals.update(
+        current_locale=current_locale,
+        supported_locales=SUPPORTED_LOCALES,
+        locale_names=LOCALE_NAMES,
+        asset_version=__version__,
+    )
+    # The component macros are globals so that a block rendered alone for htmx (which
+    # skips its template's top-level imports) sees them too.
+    env.globals["ui"] = env.get_template("components/ui.html.jinja2").module
+    env.globals["forms"] = env.get_template("components/forms.html.jinja2").module
+    return env
+
+
+def template_config(templates_dir: Path, *, auto_reload: bool) -> TemplateConfig[JinjaTemplateEngine]:
+    env = build_environment(templates_dir, auto_reload=auto_reload)
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
