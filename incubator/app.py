@@ -99,15 +99,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PeopleController,
             AdminPeopleController,
             create_static_files_router(
-                path="/static", directories=[settings.static_dir], opt={"public": True},
-                include_in_schema=False, cache_control=None,
+                path="/static",
+                directories=[settings.static_dir],
+                opt={"public": True},
+                include_in_schema=False,
+                cache_control=None,
             ),
         ],
         on_app_init=[auth.on_app_init],
         plugins=[HTMXPlugin(), FlashPlugin(FlashConfig(template_config=templates))],
         template_config=templates,
         csrf_config=CSRFConfig(
-            secret=settings.secret_key, cookie_secure=settings.secure_cookies,
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
         ),
         middleware=[
@@ -121,13 +125,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[_open_database],
         on_shutdown=[_close_database],
         openapi_config=OpenAPIConfig(
-            title="Incubator", version=__version__, path="/schema",
+            title="Incubator",
+            version=__version__,
+            path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
         request_max_body_size=settings.max_body_bytes,
         logging_config=LoggingConfig(
             log_exceptions="never",  # our 500 handler logs tracebacks; 401s and 404s are not errors
-            loggers={"incubator": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}},
+            loggers={
+                "incubator": {"level": "INFO", "handlers": ["queue_listener"], "propagate": False}
+            },
         ),
         debug=False,
     )

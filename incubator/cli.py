@@ -51,7 +51,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return await seed_demo()
 
     logins = _run(run())
-    print("\nDemo company ready. Sign in with any of these (password: %s):\n" % DEMO_PASSWORD)
+    print(f"\nDemo company ready. Sign in with any of these (password: {DEMO_PASSWORD}):\n")
     for email, name, roles in logins:
         print(f"  {email:<34} {name:<22} {roles}")
     print()
@@ -68,7 +68,9 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     name = args.name or (input("Name [Administrator]: ") if interactive else "") or "Administrator"
     password = args.password or (getpass.getpass("Password: ") if interactive else "")
     if not email or not password:
-        print("createadmin needs --email and --password when not run interactively.", file=sys.stderr)
+        print(
+            "createadmin needs --email and --password when not run interactively.", file=sys.stderr
+        )
         return 2
 
     async def run() -> None:
@@ -94,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument(
-        "--forwarded-allow-ips", default="127.0.0.1",
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
         help="proxies whose X-Forwarded-For is trusted (comma-separated, or *)",
     )
     serve.set_defaults(handler=cmd_serve)

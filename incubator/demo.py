@@ -29,37 +29,113 @@ class DemoPerson:
 
 
 PEOPLE: tuple[DemoPerson, ...] = (
-    DemoPerson("ada", "Ada Okafor", "IT", "en", "python, data, architecture, security",
-               "Platform engineer. I like turning a spreadsheet nobody trusts into a tool everyone uses.",
-               "Lead engineer", (Role.ADMIN, Role.STEWARD, Role.LEADERSHIP)),
-    DemoPerson("camille", "Camille Durand", "Service client", "fr",
-               "relation client, réseaux sociaux, formation",
-               "Conseillère au service client depuis huit ans. J'entends chaque jour ce que nos clients aiment et ce qui les agace.",
-               "Conseillère senior", (Role.STEWARD,)),
-    DemoPerson("bruno", "Bruno Lefèvre", "Opérations", "fr", "maintenance, lean, logistique",
-               "Responsable d'atelier. Nos machines ont vingt ans ; nos idées pour les moderniser sont plus récentes.",
-               "Chef d'atelier"),
-    DemoPerson("chloe", "Chloé Martin", "Marketing", "fr", "marketing digital, réseaux sociaux, rédaction",
-               "Je fais parler de nous — de préférence par nos clients plutôt que par nos publicités.",
-               "Directrice marketing", (Role.LEADERSHIP,)),
-    DemoPerson("david", "David Chen", "Finance", "en", "budget, business case, forecasting",
-               "Finance partner. Happy to help any team build a business case that survives a hard question.",
-               "Finance director", (Role.LEADERSHIP,)),
-    DemoPerson("emma", "Emma Rossi", "RH", "en", "recruiting, training, change management",
-               "People partner. Interested in how we learn from each other across departments."),
-    DemoPerson("farid", "Farid Benali", "Ventes", "fr", "négociation, grands comptes, relation client",
-               "Commercial grands comptes. Je rapporte ce que les clients disent avant de signer… ou de partir."),
-    DemoPerson("grace", "Grace Kim", "IT", "en", "ux, design, prototyping",
-               "Product designer. I sketch first, then we argue about the sketch."),
-    DemoPerson("hugo", "Hugo Moreau", "Opérations", "fr", "automatisation, iot, maintenance",
-               "Technicien méthodes. Les capteurs coûtent moins cher qu'une panne un lundi matin."),
-    DemoPerson("ines", "Inès Garcia", "Service client", "fr", "support, qualité, analyse de données",
-               "Je lis les réclamations pour y trouver des tendances, pas des coupables."),
-    DemoPerson("jonas", "Jonas Weber", "Marketing", "en", "analytics, seo, data",
-               "Growth analyst. If it can be measured, I have probably graphed it."),
-    DemoPerson("lea", "Léa Petit", "Finance", "fr", "contrôle de gestion, achats, budget",
-               "Contrôleuse de gestion. Trois niveaux de validation pour une note de frais, c'est deux de trop.",
-               "Contrôleuse de gestion", (Role.STEWARD,)),
+    DemoPerson(
+        "ada",
+        "Ada Okafor",
+        "IT",
+        "en",
+        "python, data, architecture, security",
+        "Platform engineer. I like turning a spreadsheet nobody trusts into a tool everyone uses.",
+        "Lead engineer",
+        (Role.ADMIN, Role.STEWARD, Role.LEADERSHIP),
+    ),
+    DemoPerson(
+        "camille",
+        "Camille Durand",
+        "Service client",
+        "fr",
+        "relation client, réseaux sociaux, formation",
+        "Conseillère au service client depuis huit ans. J'entends chaque jour ce que nos clients aiment et ce qui les agace.",
+        "Conseillère senior",
+        (Role.STEWARD,),
+    ),
+    DemoPerson(
+        "bruno",
+        "Bruno Lefèvre",
+        "Opérations",
+        "fr",
+        "maintenance, lean, logistique",
+        "Responsable d'atelier. Nos machines ont vingt ans ; nos idées pour les moderniser sont plus récentes.",
+        "Chef d'atelier",
+    ),
+    DemoPerson(
+        "chloe",
+        "Chloé Martin",
+        "Marketing",
+        "fr",
+        "marketing digital, réseaux sociaux, rédaction",
+        "Je fais parler de nous — de préférence par nos clients plutôt que par nos publicités.",
+        "Directrice marketing",
+        (Role.LEADERSHIP,),
+    ),
+    DemoPerson(
+        "david",
+        "David Chen",
+        "Finance",
+        "en",
+        "budget, business case, forecasting",
+        "Finance partner. Happy to help any team build a business case that survives a hard question.",
+        "Finance director",
+        (Role.LEADERSHIP,),
+    ),
+    DemoPerson(
+        "emma",
+        "Emma Rossi",
+        "RH",
+        "en",
+        "recruiting, training, change management",
+        "People partner. Interested in how we learn from each other across departments.",
+    ),
+    DemoPerson(
+        "farid",
+        "Farid Benali",
+        "Ventes",
+        "fr",
+        "négociation, grands comptes, relation client",
+        "Commercial grands comptes. Je rapporte ce que les clients disent avant de signer… ou de partir.",
+    ),
+    DemoPerson(
+        "grace",
+        "Grace Kim",
+        "IT",
+        "en",
+        "ux, design, prototyping",
+        "Product designer. I sketch first, then we argue about the sketch.",
+    ),
+    DemoPerson(
+        "hugo",
+        "Hugo Moreau",
+        "Opérations",
+        "fr",
+        "automatisation, iot, maintenance",
+        "Technicien méthodes. Les capteurs coûtent moins cher qu'une panne un lundi matin.",
+    ),
+    DemoPerson(
+        "ines",
+        "Inès Garcia",
+        "Service client",
+        "fr",
+        "support, qualité, analyse de données",
+        "Je lis les réclamations pour y trouver des tendances, pas des coupables.",
+    ),
+    DemoPerson(
+        "jonas",
+        "Jonas Weber",
+        "Marketing",
+        "en",
+        "analytics, seo, data",
+        "Growth analyst. If it can be measured, I have probably graphed it.",
+    ),
+    DemoPerson(
+        "lea",
+        "Léa Petit",
+        "Finance",
+        "fr",
+        "contrôle de gestion, achats, budget",
+        "Contrôleuse de gestion. Trois niveaux de validation pour une note de frais, c'est deux de trop.",
+        "Contrôleuse de gestion",
+        (Role.STEWARD,),
+    ),
 )
 
 
@@ -75,8 +151,11 @@ async def seed_people() -> dict[str, int]:
                 )
             else:
                 person = await accounts.register(
-                    email=demo.email, name=demo.name, password=DEMO_PASSWORD,
-                    department=demo.department, locale=demo.locale,
+                    email=demo.email,
+                    name=demo.name,
+                    password=DEMO_PASSWORD,
+                    department=demo.department,
+                    locale=demo.locale,
                 )
             ids[demo.key] = int(person.id)
             actor = await accounts.load_actor(int(person.id))
@@ -84,13 +163,18 @@ async def seed_people() -> dict[str, int]:
             await accounts.update_profile(
                 actor,
                 accounts.ProfileChange(
-                    name=demo.name, department=demo.department, skills=demo.skills,
-                    bio=demo.bio, locale=demo.locale,
+                    name=demo.name,
+                    department=demo.department,
+                    skills=demo.skills,
+                    bio=demo.bio,
+                    locale=demo.locale,
                 ),
             )
-            await Person.update({Person.job_title: demo.job_title}).where(
-                Person.id == person.id
-            ).run()
+            await (
+                Person.update({Person.job_title: demo.job_title})
+                .where(Person.id == person.id)
+                .run()
+            )
         else:
             ids[demo.key] = int(existing["id"])
     admin = await accounts.load_actor(ids[PEOPLE[0].key])

@@ -30,7 +30,6 @@ _DATA_DIR = Path(tempfile.mkdtemp(prefix="incubator-test-"))
 _PG_NAME = f"incubator_test_{uuid.uuid4().hex[:12]}"
 
 
-
 async def _admin_execute(sql: str) -> None:
     connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
@@ -98,17 +97,16 @@ async def _empty_database() -> None:
     tables = _data_tables()
     if is_sqlite():
         for name in tables:
-            await engine().run_ddl(f'DELETE FROM "{name}"')
+            await engine().run_ddl(f'DELETE FROM "{name}"')  # noqa: S608 - our table names
     else:
         quoted = ", ".join(f'"{name}"' for name in tables)
         await engine().run_ddl(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture(autouse=True)
-def _clean_state() -> Iterator[None]:
+def _clean_state() -> None:
     asyncio.run(_empty_database())
     shutil.rmtree(_DATA_DIR / "stores", ignore_errors=True)
-    yield
 
 
 @pytest.fixture
@@ -125,8 +123,10 @@ class Browser:
     def get(self, url: str, *, htmx: bool = False, **kwargs: Any) -> Any:
         headers = {"HX-Request": "true"} if htmx else {}
         return self.client.get(
-            url, headers={**headers, **kwargs.pop("headers", {})},
-            follow_redirects=kwargs.pop("follow_redirects", False), **kwargs,
+            url,
+            headers={**headers, **kwargs.pop("headers", {})},
+            follow_redirects=kwargs.pop("follow_redirects", False),
+            **kwargs,
         )
 
     def csrf_token(self) -> str:
@@ -135,8 +135,13 @@ class Browser:
         return str(self.client.cookies["csrftoken"])
 
     def post(
-        self, url: str, data: dict[str, Any] | list[tuple[str, str]] | None = None, *,
-        htmx: bool = False, csrf: bool = True, **kwargs: Any,
+        self,
+        url: str,
+        data: dict[str, Any] | list[tuple[str, str]] | None = None,
+        *,
+        htmx: bool = False,
+        csrf: bool = True,
+        **kwargs: Any,
     ) -> Any:
         headers: dict[str, str] = {"HX-Request": "true"} if htmx else {}
         pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
@@ -146,8 +151,11 @@ class Browser:
         for name, value in pairs:
             fields.setdefault(name, []).append(value)
         return self.client.post(
-            url, data=fields, headers={**headers, **kwargs.pop("headers", {})},
-            follow_redirects=kwargs.pop("follow_redirects", False), **kwargs,
+            url,
+            data=fields,
+            headers={**headers, **kwargs.pop("headers", {})},
+            follow_redirects=kwargs.pop("follow_redirects", False),
+            **kwargs,
         )
 
     def login(self, email: str, password: str = PASSWORD) -> Any:
@@ -168,19 +176,19 @@ def browser(client: TestClient[Litestar]) -> Browser:
 
 
 @pytest.fixture
-def new_browser(app: Litestar) -> Iterator[Callable[[], Browser]]:
-    """More people at once, each with their own cookies, on the same running app."""
-    clients: list[TestClient[Litestar]] = []
+def new_browser(app: Litestar, client: TestClient[Litestar]) -> Callable[..., Browser]:
+    """More people at once, each with their own cookies. They share the running app's
+    event loop (its connection pool belongs to that loop); another app may be given, to
+    test other settings, and is served on the same loop."""
 
-    def make() -> Browser:
-        test_client = TestClient(app=app, base_url="http://testserver.local")
-        test_client.__enter__()
-        clients.append(test_client)
+    def make(
+        other_app: Litestar | None = None, base_url: str = "http://testserver.local"
+    ) -> Browser:
+        test_client = TestClient(app=other_app or app, base_url=base_url)
+        test_client.blocking_portal = client.blocking_portal
         return Browser(test_client)
 
-    yield make
-    for test_client in clients:
-        test_client.__exit__(None, None, None)
+    return make
 
 
 @pytest.fixture

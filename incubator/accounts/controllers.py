@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
@@ -55,14 +55,21 @@ class AuthController(Controller):
         values = {key: form.text(key) for key in ("email", "name", "department")}
         try:
             person = await services.register(
-                email=values["email"], name=values["name"], password=form.raw("password"),
-                department=values["department"], locale=current_locale(),
+                email=values["email"],
+                name=values["name"],
+                password=form.raw("password"),
+                department=values["department"],
+                locale=current_locale(),
             )
         except ValidationFailed as failed:
             context = await self._register_context(values=values, errors=failed.errors)
             return render(request, "accounts/register.html.jinja2", context, status_code=400)
         sign_in(request, person.id)
-        flash(request, _("Welcome, %(name)s. Add your skills so teams can find you.", name=person.name), category="success")
+        flash(
+            request,
+            _("Welcome, %(name)s. Add your skills so teams can find you.", name=person.name),
+            category="success",
+        )
         return redirect_after_post(request, "/profile")
 
     async def _register_context(
@@ -76,7 +83,9 @@ class AuthController(Controller):
 
     @get("/login", name="login")
     async def login_form(
-        self, request: AnyRequest, next_url: Annotated[str | None, QueryParameter(name="next")] = None
+        self,
+        request: AnyRequest,
+        next_url: Annotated[str | None, QueryParameter(name="next")] = None,
     ) -> Template:
         context = {"values": {}, "errors": {}, "next": safe_next(next_url, "")}
         return render(request, "accounts/login.html.jinja2", context)
@@ -94,13 +103,20 @@ class AuthController(Controller):
         except TooManyAttempts as refused:
             context["errors"] = {"form": str(refused)}
             return render(
-                request, "accounts/login.html.jinja2", context, status_code=429,
+                request,
+                "accounts/login.html.jinja2",
+                context,
+                status_code=429,
                 headers={"Retry-After": str(refused.retry_after_seconds)},
             )
         person = await services.authenticate(email=email, password=password)
         if person is None:
             await throttle.failed(email, address)
-            context["errors"] = {"form": _("That email and password do not match an account. Check both and try again.")}
+            context["errors"] = {
+                "form": _(
+                    "That email and password do not match an account. Check both and try again."
+                )
+            }
             return render(request, "accounts/login.html.jinja2", context, status_code=400)
         await throttle.succeeded(email, address)
         sign_in(request, person.id)
@@ -144,18 +160,26 @@ class ProfileController(Controller):
     async def update(self, request: Request[Actor, Any, Any]) -> Response[Any]:
         form = await read_form(request)
         change = services.ProfileChange(
-            name=form.text("name"), department=form.text("department"),
-            skills=form.text("skills"), bio=form.text("bio"), locale=form.text("locale"),
+            name=form.text("name"),
+            department=form.text("department"),
+            skills=form.text("skills"),
+            bio=form.text("bio"),
+            locale=form.text("locale"),
         )
         try:
             await services.update_profile(request.user, change)
         except ValidationFailed as failed:
             values = {
-                "name": change.name, "department": change.department, "skills": change.skills,
-                "bio": change.bio, "locale": change.locale,
+                "name": change.name,
+                "department": change.department,
+                "skills": change.skills,
+                "bio": change.bio,
+                "locale": change.locale,
             }
             return render(
-                request, "accounts/profile.html.jinja2", await self._context(values, failed.errors),
+                request,
+                "accounts/profile.html.jinja2",
+                await self._context(values, failed.errors),
                 status_code=400,
             )
         request.session[SESSION_LOCALE_KEY] = change.locale
@@ -196,7 +220,9 @@ class PeopleController(Controller):
         profile = await queries.person_profile(person_id)
         if profile is None:
             raise NotFoundException()
-        return render(request, "accounts/person.html.jinja2", _person_context(request.user, profile))
+        return render(
+            request, "accounts/person.html.jinja2", _person_context(request.user, profile)
+        )
 
 
 class AdminPeopleController(Controller):
@@ -207,12 +233,15 @@ class AdminPeopleController(Controller):
     async def index(self, request: Request[Actor, Any, Any], page: FromQuery[int] = 1) -> Template:
         people = await queries.people_with_roles(page)
         return render(
-            request, "accounts/admin_people.html.jinja2",
+            request,
+            "accounts/admin_people.html.jinja2",
             {"people": people, "role_names": role_names()},
         )
 
     @post("/{person_id:int}/roles")
-    async def set_roles(self, request: Request[Actor, Any, Any], person_id: FromPath[int]) -> Response[Any]:
+    async def set_roles(
+        self, request: Request[Actor, Any, Any], person_id: FromPath[int]
+    ) -> Response[Any]:
         form = await read_form(request)
         try:
             roles = await services.set_roles(request.user, person_id, form.all("roles"))
@@ -222,5 +251,7 @@ class AdminPeopleController(Controller):
                 raise NotFoundException() from failed
             context = _person_context(request.user, profile, errors=failed.errors)
             return render(request, "accounts/person.html.jinja2", context, status_code=400)
-        flash(request, _("Roles saved: %(roles)s.", roles=", ".join(roles) or _("member")), category="success")
+        labels = role_names()
+        saved = ", ".join(labels[role] for role in roles) or _("member")
+        flash(request, _("Roles saved: %(roles)s.", roles=saved), category="success")
         return redirect_after_post(request, f"/people/{person_id}")

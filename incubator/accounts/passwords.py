@@ -39,6 +39,7 @@ def _dummy_hash() -> str:
     """Verified against when the email is unknown, so both answers take the same time."""
     return str(_hasher().hash("not a real password: equalises timing"))
 
+
 MIN_LENGTH = 8
 MAX_LENGTH = 256
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from incubator.accounts.tables import Department, Person, PersonSkill, Skill
-from incubator.db.text import icontains
 from incubator.db.pagination import DEFAULT_PER_PAGE, Page, clamp_page
+from incubator.db.text import icontains
 
 _PERSON_CARD = (
     Person.id,
@@ -24,8 +24,13 @@ async def department_names() -> list[str]:
 async def person_profile(person_id: int) -> dict[str, Any] | None:
     row: dict[str, Any] | None = await (
         Person.select(
-            *_PERSON_CARD, Person.bio, Person.job_title, Person.roles, Person.created_at,
-            Person.locale, Person.email,
+            *_PERSON_CARD,
+            Person.bio,
+            Person.job_title,
+            Person.roles,
+            Person.created_at,
+            Person.locale,
+            Person.email,
         )
         .where((Person.id == person_id) & (Person.is_active == True))  # noqa: E712
         .first()
@@ -70,7 +75,11 @@ async def people_with_roles(page: int | None = 1, per_page: int = 50) -> Page[di
     total = await Person.count().run()
     rows = await (
         Person.select(
-            Person.id, Person.name, Person.email, Person.roles, Person.is_active,
+            Person.id,
+            Person.name,
+            Person.email,
+            Person.roles,
+            Person.is_active,
             Person.department.name.as_alias("department"),
         )
         .order_by(Person.name)

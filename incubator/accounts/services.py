@@ -6,6 +6,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.columns import Column
 
 from incubator.accounts import passwords
 from incubator.accounts.identity import Actor
@@ -15,7 +18,8 @@ from incubator.accounts.tables import Department, Person, PersonSkill, Skill
 from incubator.db.audit import record_event
 from incubator.db.transactions import is_sqlite, is_unique_violation, transaction
 from incubator.errors import NotAllowed, NotFound, ValidationFailed
-from incubator.i18n import SUPPORTED_LOCALES, gettext as _
+from incubator.i18n import SUPPORTED_LOCALES
+from incubator.i18n import gettext as _
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_MAX = 120
@@ -60,7 +64,9 @@ def _check_department(department: str, errors: dict[str, str]) -> None:
     if not department:
         errors["department"] = _("Say which department you work in.")
     elif len(department) > DEPARTMENT_MAX:
-        errors["department"] = _("Keep the department under %(max)s characters.", max=DEPARTMENT_MAX)
+        errors["department"] = _(
+            "Keep the department under %(max)s characters.", max=DEPARTMENT_MAX
+        )
 
 
 def _check_password(password: str, email: str, errors: dict[str, str]) -> None:
@@ -89,9 +95,9 @@ async def _department_id(name: str) -> int:
         if row["name"].casefold() == wanted.casefold():
             return int(row["id"])
     await Department.insert(Department(name=wanted)).on_conflict(action="DO NOTHING").run()
-    row = await Department.select(Department.id).where(Department.name == wanted).first().run()
-    assert row is not None
-    return int(row["id"])
+    created = await Department.select(Department.id).where(Department.name == wanted).first().run()
+    assert created is not None
+    return int(created["id"])
 
 
 async def _set_skills(person_id: int, skills: Sequence[str]) -> None:
@@ -140,12 +146,16 @@ async def register(
             )
             await person.save().run()
             await record_event(
-                actor_id=person.id, action="person.registered", subject_type="person",
+                actor_id=person.id,
+                action="person.registered",
+                subject_type="person",
                 subject_id=person.id,
             )
             if is_first:
                 await record_event(
-                    actor_id=None, action="person.roles_changed", subject_type="person",
+                    actor_id=None,
+                    action="person.roles_changed",
+                    subject_type="person",
                     subject_id=person.id,
                     data={"before": [], "after": list(person.roles), "reason": "first account"},
                 )
@@ -165,7 +175,7 @@ async def authenticate(*, email: str, password: str) -> Person | None:
         return None
     if not await passwords.verify_password(person.password_hash, password):
         return None
-    values: dict[str, object] = {Person.last_login_at: datetime.now(UTC)}
+    values: dict[Column | str, Any] = {Person.last_login_at: datetime.now(UTC)}
     if passwords.needs_rehash(person.password_hash):
         values[Person.password_hash] = await passwords.hash_password(password)
     await Person.update(values).where(Person.id == person.id).run()
@@ -219,14 +229,18 @@ async def update_profile(actor: Actor, change: ProfileChange) -> None:
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
-        await Person.update(
-            {
-                Person.name: name,
-                Person.department: await _department_id(department),
-                Person.bio: bio,
-                Person.locale: change.locale,
-            }
-        ).where(Person.id == actor.id).run()
+        await (
+            Person.update(
+                {
+                    Person.name: name,
+                    Person.department: await _department_id(department),
+                    Person.bio: bio,
+                    Person.locale: change.locale,
+                }
+            )
+            .where(Person.id == actor.id)
+            .run()
+        )
         await _set_skills(actor.id, skills)
 
 
@@ -250,18 +264,29 @@ async def set_roles(actor: Actor, person_id: int, roles: Iterable[str]) -> list[
             raise NotFound(_("No such person."))
         before = sorted(row["roles"] or [])
         if Role.ADMIN.value in before and Role.ADMIN.value not in wanted:
-            admins = await Person.count().where(
-                Person.roles.any(Role.ADMIN.value) & (Person.is_active == True)  # noqa: E712
-            ).run()
+            admins = (
+                await Person.count()
+                .where(
+                    Person.roles.any(Role.ADMIN.value) & (Person.is_active == True)  # noqa: E712
+                )
+                .run()
+            )
             if admins <= 1:
                 raise ValidationFailed(
-                    {"roles": _("Keep at least one administrator: give the role to someone else first.")}
+                    {
+                        "roles": _(
+                            "Keep at least one administrator: give the role to someone else first."
+                        )
+                    }
                 )
         if before != wanted:
             await Person.update({Person.roles: wanted}).where(Person.id == person_id).run()
             await record_event(
-                actor_id=actor.id, action="person.roles_changed", subject_type="person",
-                subject_id=person_id, data={"before": before, "after": wanted},
+                actor_id=actor.id,
+                action="person.roles_changed",
+                subject_type="person",
+                subject_id=person_id,
+                data={"before": before, "after": wanted},
             )
     return wanted
 
@@ -279,16 +304,25 @@ async def create_admin(*, email: str, password: str, name: str) -> Person:
         _check_password(password, email, errors)
         if errors:
             raise ValidationFailed(errors)
-        await Person.update(
-            {Person.password_hash: await passwords.hash_password(password), Person.is_active: True}
-        ).where(Person.id == person.id).run()
+        await (
+            Person.update(
+                {
+                    Person.password_hash: await passwords.hash_password(password),
+                    Person.is_active: True,
+                }
+            )
+            .where(Person.id == person.id)
+            .run()
+        )
     everything = sorted(role.value for role in ALL_ROLES)
     before = sorted(person.roles or [])
     if before != everything:
         async with transaction():
             await Person.update({Person.roles: everything}).where(Person.id == person.id).run()
             await record_event(
-                actor_id=None, action="person.roles_changed", subject_type="person",
+                actor_id=None,
+                action="person.roles_changed",
+                subject_type="person",
                 subject_id=person.id,
                 data={"before": before, "after": everything, "reason": "createadmin"},
             )

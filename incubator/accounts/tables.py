@@ -5,6 +5,7 @@ from piccolo.columns import (
     ForeignKey,
     LazyTableReference,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -14,16 +15,19 @@ from piccolo.table import Table
 
 
 class Department(Table):
+    id = Serial(primary_key=True)
     name = Varchar(length=80, unique=True)
 
 
 class Skill(Table):
     """A tag for what someone can do; `name` is stored lower-case so tags don't fork."""
 
+    id = Serial(primary_key=True)
     name = Varchar(length=60, unique=True)
 
 
 class Person(Table):
+    id = Serial(primary_key=True)
     # Stored lower-cased; a unique index on lower(email) guards it in the database too.
     email = Varchar(length=254)
     name = Varchar(length=120)
@@ -41,5 +45,6 @@ class Person(Table):
 
 
 class PersonSkill(Table):
+    id = Serial(primary_key=True)
     person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
     skill = ForeignKey(Skill, null=False, on_delete=OnDelete.cascade, index=True)

@@ -33,8 +33,11 @@ class LoginThrottle:
             wait = await self._store.expires_in(key) or self._window
             minutes = max(1, -(-wait // 60))
             raise TooManyAttempts(
-                _("Too many failed attempts. Try again in %(minutes)s minutes, or ask an "
-                  "administrator to reset your password.", minutes=minutes),
+                _(
+                    "Too many failed attempts. Try again in %(minutes)s minutes, or ask an "
+                    "administrator to reset your password.",
+                    minutes=minutes,
+                ),
                 retry_after_seconds=wait,
             )
 

@@ -48,7 +48,7 @@ class TunedSQLiteConnection(sqlite3.Connection):
         self.execute("PRAGMA busy_timeout = 10000")
 
 
-class IncubatorSQLiteEngine(SQLiteEngine):  # type: ignore[misc]
+class IncubatorSQLiteEngine(SQLiteEngine):
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         _record(querystring)
         return await super().run_querystring(querystring, in_pool=in_pool)
@@ -58,7 +58,7 @@ class IncubatorSQLiteEngine(SQLiteEngine):  # type: ignore[misc]
         return await super().run_ddl(ddl, in_pool=in_pool)
 
 
-class IncubatorPostgresEngine(PostgresEngine):  # type: ignore[misc]
+class IncubatorPostgresEngine(PostgresEngine):
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         _record(querystring)
         return await super().run_querystring(querystring, in_pool=in_pool)
@@ -74,7 +74,7 @@ def enable_wal(path: str) -> None:
         connection.execute("PRAGMA journal_mode = WAL")
 
 
-def engine_for(database_url: str) -> Engine:
+def engine_for(database_url: str) -> Engine[Any]:
     if database_url.startswith("sqlite"):
         path = database_url.split("://", 1)[1].removeprefix("/") or "incubator.db"
         return IncubatorSQLiteEngine(path=path, factory=TunedSQLiteConnection, timeout=10)

@@ -29,4 +29,9 @@ class Page(Generic[T]):
         return (self.page - 1) * self.per_page
 
     def as_json(self) -> dict[str, Any]:
-        return {"items": self.items, "page": self.page, "per_page": self.per_page, "total": self.total}
+        return {
+            "items": self.items,
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": self.total,
+        }

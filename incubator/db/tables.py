@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -9,6 +9,7 @@ class AuditEvent(Table):
     The actor is a plain id, not a foreign key: the log must outlive whatever it mentions.
     """
 
+    id = Serial(primary_key=True)
     actor_id = Integer(null=True, index=True)
     action = Varchar(length=80, index=True)
     subject_type = Varchar(length=40)

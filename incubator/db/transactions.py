@@ -11,7 +11,7 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 
-def engine() -> Engine:
+def engine() -> Engine[Any]:
     db = engine_finder()
     assert db is not None, "piccolo_conf defines no engine"
     return db

@@ -23,23 +23,33 @@ PUBLIC_PATH_PATTERNS = ["^/static/", "^/schema"]
 
 
 class Identity(Protocol):
-    id: int
-    locale: str
-    roles: frozenset[str]
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def locale(self) -> str: ...
+
+    @property
+    def roles(self) -> frozenset[str]: ...
 
 
 LoadIdentity = Callable[[int], Awaitable[Identity | None]]
 
 
 def session_auth(load_identity: LoadIdentity, *, secure_cookies: bool) -> SessionAuth[Any, Any]:
-    async def retrieve(session: dict[str, Any], _connection: ASGIConnection[Any, Any, Any, Any]) -> Any:
+    async def retrieve(
+        session: dict[str, Any], _connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> Any:
         person_id = session.get(SESSION_PERSON_KEY)
         return await load_identity(person_id) if isinstance(person_id, int) else None
 
     return SessionAuth[Any, Any](
         retrieve_user_handler=retrieve,
         session_backend_config=RotatingSessionConfig(
-            secure=secure_cookies, httponly=True, samesite="lax", exclude=["/static"],
+            secure=secure_cookies,
+            httponly=True,
+            samesite="lax",
+            exclude=["/static"],
             key="incubator_session",
         ),
         exclude=PUBLIC_PATH_PATTERNS,
@@ -63,7 +73,9 @@ def signed_in_identity(connection: ASGIConnection[Any, Any, Any, Any]) -> Identi
     return user if user is not None else None
 
 
-def requires_role(role: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+def requires_role(
+    role: str,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         identity = signed_in_identity(connection)
         if identity is None or role not in identity.roles:

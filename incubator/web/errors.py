@@ -30,14 +30,35 @@ logger = logging.getLogger("incubator.web")
 
 def _titles() -> dict[int, tuple[str, str]]:
     return {
-        400: (_("This request could not be understood"), _("Check what you entered and try again.")),
+        400: (
+            _("This request could not be understood"),
+            _("Check what you entered and try again."),
+        ),
         401: (_("Please sign in"), _("Sign in to continue.")),
-        403: (_("You can't do that here"), _("This action is reserved to other people or roles. If you think you should have access, ask an administrator.")),
-        404: (_("Page not found"), _("The page may have moved or been deleted. Check the address, or start again from the home page.")),
+        403: (
+            _("You can't do that here"),
+            _(
+                "This action is reserved to other people or roles. "
+                "If you think you should have access, ask an administrator."
+            ),
+        ),
+        404: (
+            _("Page not found"),
+            _(
+                "The page may have moved or been deleted. "
+                "Check the address, or start again from the home page."
+            ),
+        ),
         405: (_("This action is not available here"), _("Go back and try again from the page.")),
-        413: (_("That is too much to send at once"), _("Shorten the text or send fewer things, then try again.")),
+        413: (
+            _("That is too much to send at once"),
+            _("Shorten the text or send fewer things, then try again."),
+        ),
         429: (_("Too many attempts"), _("Wait a little, then try again.")),
-        500: (_("Something went wrong on our side"), _("The problem has been logged. Try again in a moment.")),
+        500: (
+            _("Something went wrong on our side"),
+            _("The problem has been logged. Try again in a moment."),
+        ),
         503: (_("The portal is busy or under maintenance"), _("Try again in a moment.")),
     }
 
@@ -47,7 +68,9 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
 
 
 def error_response(
-    request: Request[Any, Any, Any], status_code: int, detail: str | None = None,
+    request: Request[Any, Any, Any],
+    status_code: int,
+    detail: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     set_locale(locale_for_scope(request.scope))
@@ -55,7 +78,8 @@ def error_response(
     if _is_api(request):
         return Response(
             content={"status_code": status_code, "detail": detail or title},
-            status_code=status_code, headers=headers,
+            status_code=status_code,
+            headers=headers,
         )
     return Template(
         template_name="errors/error.html.jinja2",
@@ -97,7 +121,9 @@ def _validation_failed(request: Request[Any, Any, Any], exc: Exception) -> Respo
 def _too_many(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, TooManyAttempts)
     return error_response(
-        request, HTTP_429_TOO_MANY_REQUESTS, str(exc),
+        request,
+        HTTP_429_TOO_MANY_REQUESTS,
+        str(exc),
         headers={"Retry-After": str(exc.retry_after_seconds)},
     )
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.datastructures import Headers
-from litestar.middleware import ASGIMiddleware
 from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from incubator.i18n import SUPPORTED_LOCALES, negotiate_locale, using_locale

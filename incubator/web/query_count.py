@@ -21,7 +21,9 @@ class QueryCountMiddleware(ASGIMiddleware):
 
             async def send_with_count(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    MutableScopeHeaders.from_message(message)[QUERY_COUNT_HEADER] = str(len(queries))
+                    MutableScopeHeaders.from_message(message)[QUERY_COUNT_HEADER] = str(
+                        len(queries)
+                    )
                 await send(message)
 
             await next_app(scope, receive, send_with_count)

@@ -28,16 +28,24 @@ def render(
     values = dict(context or {})
     if block is not None and is_htmx(request):
         if isinstance(block, str):
-            return HTMXBlockTemplate(  # type: ignore[no-any-return]
-                template_name=template, block_name=block, context=values,
-                status_code=status_code, headers=dict(headers or {}),
+            return HTMXBlockTemplate(
+                template_name=template,
+                block_name=block,
+                context=values,
+                status_code=status_code,
+                headers=dict(headers or {}),
             )
-        return HTMXBlockTemplate(  # type: ignore[no-any-return]
-            template_name=template, block_names=list(block), context=values,
-            status_code=status_code, headers=dict(headers or {}),
+        return HTMXBlockTemplate(
+            template_name=template,
+            block_names=list(block),
+            context=values,
+            status_code=status_code,
+            headers=dict(headers or {}),
         )
     return Template(
-        template_name=template, context=values, status_code=status_code,
+        template_name=template,
+        context=values,
+        status_code=status_code,
         headers=dict(headers or {}),
     )
 

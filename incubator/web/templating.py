@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -89,6 +88,8 @@ def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
     return env
 
 
-def template_config(templates_dir: Path, *, auto_reload: bool) -> TemplateConfig[JinjaTemplateEngine]:
+def template_config(
+    templates_dir: Path, *, auto_reload: bool
+) -> TemplateConfig[JinjaTemplateEngine]:
     env = build_environment(templates_dir, auto_reload=auto_reload)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
 from incubator.accounts.tables import Person
 from incubator.app import create_app
@@ -44,7 +44,7 @@ def test_register_with_htmx_gets_hx_redirect(browser: Browser) -> None:
 
 
 def test_registering_the_same_email_in_another_case_is_refused(
-    browser: Browser, new_browser: Callable[[], Browser], run: Run
+    browser: Browser, new_browser: Callable[..., Browser], run: Run
 ) -> None:
     assert browser.post("/register", ADA).status_code == 303
     other = new_browser()
@@ -55,8 +55,12 @@ def test_registering_the_same_email_in_another_case_is_refused(
     assert run(count_people()) == 1
 
 
-def test_invalid_registration_shows_each_message_beside_its_field(browser: Browser, run: Run) -> None:
-    response = browser.post("/register", {"email": "nope", "name": "", "password": "x", "department": ""})
+def test_invalid_registration_shows_each_message_beside_its_field(
+    browser: Browser, run: Run
+) -> None:
+    response = browser.post(
+        "/register", {"email": "nope", "name": "", "password": "x", "department": ""}
+    )
     assert response.status_code == 400
     assert "name@company.com" in field_error(response.text, "email")
     assert field_error(response.text, "name")
@@ -93,7 +97,8 @@ def test_sign_in_rotates_the_session_id_and_sets_safe_cookies(
     browser.client.cookies.set("incubator_session", "planted-by-an-attacker")
     response = browser.login(personas["ada"].email)
     cookie = next(
-        header for header in response.headers.get_list("set-cookie")
+        header
+        for header in response.headers.get_list("set-cookie")
         if header.startswith("incubator_session=")
     )
     session_id = cookie.split(";", 1)[0].split("=", 1)[1]
@@ -105,29 +110,37 @@ def test_sign_in_rotates_the_session_id_and_sets_safe_cookies(
     assert "secure" not in lowered.replace("samesite", "")
 
 
-def test_session_cookie_is_secure_when_the_base_url_is_https(personas: dict[str, Persona]) -> None:
-    settings = get_settings()
-    from dataclasses import replace
-
-    app = create_app(replace(settings, base_url="https://incubator.example"))
-    with TestClient(app=app, base_url="https://incubator.example") as client:
-        response = Browser(client).login(personas["ada"].email)
-    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("incubator_session="))
+def test_session_cookie_is_secure_when_the_base_url_is_https(
+    new_browser: Callable[..., Browser], personas: dict[str, Persona]
+) -> None:
+    app = create_app(replace(get_settings(), base_url="https://incubator.example"))
+    response = new_browser(app, "https://incubator.example").login(personas["ada"].email)
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith("incubator_session=")
+    )
     assert "; secure" in cookie.lower()
     assert response.headers["strict-transport-security"].startswith("max-age=")
 
 
-def test_login_redirects_to_a_safe_next_page_only(browser: Browser, personas: dict[str, Persona]) -> None:
-    response = browser.post("/login", {"email": personas["ada"].email, "password": PASSWORD, "next": "/people?q=x"})
+def test_login_redirects_to_a_safe_next_page_only(
+    browser: Browser, personas: dict[str, Persona]
+) -> None:
+    response = browser.post(
+        "/login", {"email": personas["ada"].email, "password": PASSWORD, "next": "/people?q=x"}
+    )
     assert response.headers["location"] == "/people?q=x"
     browser.post("/logout")
     for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
-        response = browser.post("/login", {"email": personas["ada"].email, "password": PASSWORD, "next": evil})
+        response = browser.post(
+            "/login", {"email": personas["ada"].email, "password": PASSWORD, "next": evil}
+        )
         assert response.headers["location"] == "/"
         browser.post("/logout")
 
 
-def test_wrong_password_gives_one_message_for_both_fields(browser: Browser, personas: dict[str, Persona]) -> None:
+def test_wrong_password_gives_one_message_for_both_fields(
+    browser: Browser, personas: dict[str, Persona]
+) -> None:
     wrong = browser.post("/login", {"email": personas["ada"].email, "password": "nope nope"})
     unknown = browser.post("/login", {"email": "nobody@example.com", "password": "nope nope"})
     assert wrong.status_code == unknown.status_code == 400
@@ -137,7 +150,9 @@ def test_wrong_password_gives_one_message_for_both_fields(browser: Browser, pers
     )
 
 
-def test_the_sixth_failed_login_in_a_row_answers_429(browser: Browser, personas: dict[str, Persona]) -> None:
+def test_the_sixth_failed_login_in_a_row_answers_429(
+    browser: Browser, personas: dict[str, Persona]
+) -> None:
     credentials = {"email": personas["ada"].email, "password": "wrong password"}
     statuses = [browser.post("/login", credentials).status_code for _attempt in range(6)]
     assert statuses == [400] * 5 + [429]
@@ -156,7 +171,7 @@ def test_logout_ends_the_session(browser: Browser, personas: dict[str, Persona])
 
 
 def test_logout_destroys_the_server_side_session(
-    browser: Browser, new_browser: Callable[[], Browser], personas: dict[str, Persona]
+    browser: Browser, new_browser: Callable[..., Browser], personas: dict[str, Persona]
 ) -> None:
     browser.login(personas["ada"].email)
     stolen = browser.client.cookies["incubator_session"]
@@ -179,11 +194,19 @@ def test_htmx_requests_of_anonymous_visitors_get_hx_redirect(browser: Browser) -
     assert response.headers["hx-redirect"] == "/login?next=/people%3Fq%3Da"
 
 
-def test_profile_edit_saves_and_shows_the_values(browser: Browser, personas: dict[str, Persona], run: Run) -> None:
+def test_profile_edit_saves_and_shows_the_values(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
     browser.login(personas["ada"].email)
     response = browser.post(
         "/profile",
-        {"name": "Ada L.", "department": "R&D", "skills": "python, data", "bio": "Hi <b>there</b>", "locale": "en"},
+        {
+            "name": "Ada L.",
+            "department": "R&D",
+            "skills": "python, data",
+            "bio": "Hi <b>there</b>",
+            "locale": "en",
+        },
     )
     assert response.status_code == 303
     page = browser.get("/profile").text
@@ -198,7 +221,9 @@ def test_invalid_profile_answers_400_with_the_message_and_saves_nothing(
     browser: Browser, personas: dict[str, Persona], run: Run
 ) -> None:
     browser.login(personas["ada"].email)
-    response = browser.post("/profile", {"name": "", "department": "IT", "skills": "", "bio": "", "locale": "en"})
+    response = browser.post(
+        "/profile", {"name": "", "department": "IT", "skills": "", "bio": "", "locale": "en"}
+    )
     assert response.status_code == 400
     assert field_error(response.text, "name")
     name = run(Person.select(Person.name).where(Person.id == personas["ada"].id).first().run())
@@ -207,7 +232,10 @@ def test_invalid_profile_answers_400_with_the_message_and_saves_nothing(
 
 def test_switching_to_french_in_the_profile(browser: Browser, personas: dict[str, Persona]) -> None:
     browser.login(personas["ada"].email)
-    browser.post("/profile", {"name": "Ada", "department": "Marketing", "skills": "", "bio": "", "locale": "fr"})
+    browser.post(
+        "/profile",
+        {"name": "Ada", "department": "Marketing", "skills": "", "bio": "", "locale": "fr"},
+    )
     page = browser.get("/profile", headers={"Accept-Language": "en"})
     assert '<html lang="fr">' in page.text
     assert "Votre profil" in page.text
@@ -250,7 +278,9 @@ def test_a_missing_person_is_404(browser: Browser, personas: dict[str, Persona])
     assert "Page not found" in response.text
 
 
-def test_a_member_cannot_change_roles(browser: Browser, personas: dict[str, Persona], run: Run) -> None:
+def test_a_member_cannot_change_roles(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
     browser.login(personas["ada"].email)
     before = run(AuditEvent.count().run())
     response = browser.post(f"/admin/people/{personas['bob'].id}/roles", [("roles", "admin")])
@@ -270,7 +300,9 @@ def test_stewards_and_leaders_cannot_change_roles_either(
     assert response.status_code == 403
 
 
-def test_an_admin_changes_roles_and_it_is_audited(browser: Browser, personas: dict[str, Persona], run: Run) -> None:
+def test_an_admin_changes_roles_and_it_is_audited(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
     browser.login(personas["ida"].email)
     response = browser.post(
         f"/admin/people/{personas['bob'].id}/roles", [("roles", "steward"), ("roles", "leadership")]
@@ -280,7 +312,10 @@ def test_an_admin_changes_roles_and_it_is_audited(browser: Browser, personas: di
     assert sorted(roles["roles"]) == ["leadership", "steward"]
     events = run(
         AuditEvent.select(AuditEvent.actor_id)
-        .where((AuditEvent.action == "person.roles_changed") & (AuditEvent.subject_id == personas["bob"].id))
+        .where(
+            (AuditEvent.action == "person.roles_changed")
+            & (AuditEvent.subject_id == personas["bob"].id)
+        )
         .run()
     )
     assert events == [{"actor_id": personas["ida"].id}]
@@ -296,7 +331,9 @@ def test_an_admin_gets_a_message_when_demoting_the_last_admin(
     assert "at least one administrator" in text_of(response.text)
 
 
-def test_anonymous_role_change_is_redirected(browser: Browser, personas: dict[str, Persona]) -> None:
+def test_anonymous_role_change_is_redirected(
+    browser: Browser, personas: dict[str, Persona]
+) -> None:
     response = browser.post(f"/admin/people/{personas['bob'].id}/roles", [("roles", "admin")])
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from asyncpg.exceptions import UniqueViolationError
 from litestar.stores.memory import MemoryStore
 
 from incubator.accounts import services
@@ -53,7 +55,7 @@ def test_email_is_unique_whatever_its_case(run: Run) -> None:
 def test_the_database_itself_refuses_an_email_differing_only_by_case(run: Run) -> None:
     register(run, "ada@x.io")
     duplicate = Person(email="ADA@x.io", name="Copy", password_hash="x")
-    with pytest.raises(Exception) as raised:
+    with pytest.raises((sqlite3.IntegrityError, UniqueViolationError)) as raised:
         run(duplicate.save().run())
     assert is_unique_violation(raised.value)
 
@@ -114,13 +116,23 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(run: Run) -> None:
 def test_profile_update_cleans_and_replaces_skills(run: Run, personas: dict[str, Persona]) -> None:
     ada = run(services.load_actor(personas["ada"].id))
     change = services.ProfileChange(
-        name="Ada A.", department="R&D", skills="Python, data ,python,  UX  design,",
-        bio="Hello", locale="fr",
+        name="Ada A.",
+        department="R&D",
+        skills="Python, data ,python,  UX  design,",
+        bio="Hello",
+        locale="fr",
     )
     run(services.update_profile(ada, change))
-    profile = run(Person.select(Person.name, Person.locale).where(Person.id == ada.id).first().run())
+    profile = run(
+        Person.select(Person.name, Person.locale).where(Person.id == ada.id).first().run()
+    )
     assert profile == {"name": "Ada A.", "locale": "fr"}
-    skills = run(Person.select(Person.skills(Skill.name, as_list=True)).where(Person.id == ada.id).first().run())
+    skills = run(
+        Person.select(Person.skills(Skill.name, as_list=True))
+        .where(Person.id == ada.id)
+        .first()
+        .run()
+    )
     assert sorted(skills["skills"]) == ["data", "python", "ux design"]
     run(services.update_profile(ada, services.ProfileChange("Ada", "R&D", "data", "", "en")))
     assert run(PersonSkill.count().where(PersonSkill.person == ada.id).run()) == 1
@@ -130,7 +142,10 @@ def test_profile_update_cleans_and_replaces_skills(run: Run, personas: dict[str,
     ("field", "change"),
     [
         ("name", services.ProfileChange("", "IT", "", "", "en")),
-        ("skills", services.ProfileChange("Ada", "IT", ",".join(f"s{i}" for i in range(21)), "", "en")),
+        (
+            "skills",
+            services.ProfileChange("Ada", "IT", ",".join(f"s{i}" for i in range(21)), "", "en"),
+        ),
         ("skills", services.ProfileChange("Ada", "IT", "x" * 41, "", "en")),
         ("bio", services.ProfileChange("Ada", "IT", "", "b" * 2001, "en")),
         ("locale", services.ProfileChange("Ada", "IT", "", "", "de")),
@@ -153,17 +168,23 @@ def test_only_an_admin_sets_roles_and_it_is_audited(run: Run, personas: dict[str
         run(services.set_roles(ada, personas["bob"].id, ["steward"]))
     ida = run(services.load_actor(personas["ida"].id))
     assert run(services.set_roles(ida, personas["bob"].id, ["steward", "leadership"])) == [
-        "leadership", "steward",
+        "leadership",
+        "steward",
     ]
     event = run(
         AuditEvent.select()
-        .where((AuditEvent.action == "person.roles_changed") & (AuditEvent.subject_id == personas["bob"].id))
+        .where(
+            (AuditEvent.action == "person.roles_changed")
+            & (AuditEvent.subject_id == personas["bob"].id)
+        )
         .first()
         .run()
     )
     assert event["actor_id"] == ida.id
-    assert event["data"] in ({"before": [], "after": ["leadership", "steward"]},
-                             '{"before": [], "after": ["leadership", "steward"]}')
+    assert event["data"] in (
+        {"before": [], "after": ["leadership", "steward"]},
+        '{"before": [], "after": ["leadership", "steward"]}',
+    )
 
 
 def test_unknown_roles_are_refused(run: Run, personas: dict[str, Persona]) -> None:

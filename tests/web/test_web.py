@@ -1,0 +1,118 @@
+"""Cross-cutting behaviour: headers, errors, health, assets, API schema, query counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+
+from incubator.accounts import services as accounts
+from tests.conftest import PASSWORD, Browser, Persona, query_count
+
+Run = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+def test_every_page_carries_the_security_headers(browser: Browser) -> None:
+    response = browser.get("/login")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "HX-Request" in response.headers["vary"]
+
+
+def test_pages_have_no_inline_script_and_load_htmx_locally(browser: Browser) -> None:
+    html = browser.get("/login").text
+    assert '<script src="/static/vendor/htmx.min.js' in html
+    assert "<script>" not in html
+    assert "http://" not in html.replace("http://testserver.local", "")
+    assert "https://" not in html
+
+
+def test_vendored_assets_are_served(browser: Browser) -> None:
+    htmx = browser.get("/static/vendor/htmx.min.js")
+    assert htmx.status_code == 200
+    assert "htmx" in htmx.text[:2000]
+    assert browser.get("/static/css/app.css").status_code == 200
+    assert browser.get("/static/vendor/pico.min.css").status_code == 200
+
+
+def test_healthz_queries_the_database(browser: Browser) -> None:
+    response = browser.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert query_count(response) >= 1
+
+
+def test_unknown_page_is_a_404_page_in_html(browser: Browser, personas: dict[str, Persona]) -> None:
+    browser.login(personas["ada"].email)
+    response = browser.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Page not found" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_unknown_api_route_answers_json(browser: Browser) -> None:
+    response = browser.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["status_code"] == 404
+
+
+def test_the_openapi_schema_is_published(browser: Browser) -> None:
+    response = browser.get("/schema/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Incubator"
+
+
+def test_an_oversized_body_is_refused_with_413(browser: Browser, run: Run) -> None:
+    response = browser.post(
+        "/register",
+        {"email": "a@x.io", "name": "A", "password": PASSWORD, "department": "x" * 2_000_000},
+    )
+    assert response.status_code == 413
+
+
+def test_the_directory_issues_the_same_number_of_queries_whatever_its_size(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    browser.login(personas["ada"].email)
+    small = query_count(browser.get("/people"))
+    small_search = query_count(browser.get("/people?q=e"))
+
+    async def hire(count: int) -> None:
+        for number in range(count):
+            person = await accounts.register(
+                email=f"p{number}@example.com",
+                name=f"Person {number}",
+                password=PASSWORD,
+                department=f"Dept {number % 7}",
+            )
+            actor = await accounts.load_actor(int(person.id))
+            assert actor is not None
+            await accounts.update_profile(
+                actor,
+                accounts.ProfileChange(
+                    f"Person {number}", f"Dept {number % 7}", "a, b, c", "", "en"
+                ),
+            )
+
+    run(hire(40))
+    assert query_count(browser.get("/people")) == small
+    assert query_count(browser.get("/people?q=e")) == small_search
+    assert query_count(browser.get("/people?page=2")) == small
+
+
+@pytest.mark.parametrize("path", ["/", "/profile", "/people", "/admin/people"])
+def test_main_pages_render_for_an_admin(
+    browser: Browser, personas: dict[str, Persona], path: str
+) -> None:
+    browser.login(personas["ida"].email)
+    response = browser.get(path)
+    assert response.status_code == 200
+    assert '<main id="main"' in response.text
+    assert 'name="_csrf_token"' in response.text  # the sign-out and language forms
