@@ -7,7 +7,7 @@ Plain `CREATE UNIQUE INDEX` works on SQLite and PostgreSQL alike (Piccolo's comp
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.table import Table
 
-ID = "2026-11-23T06:30:00:000000"
+ID = "2026-11-23T06:18:30:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "unique email (any case) and person skills"
 
