@@ -15,6 +15,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.session_auth import SessionAuth
 
+from incubator.web.locale import SESSION_LOCALE_KEY
 from incubator.web.sessions import RotatingSessionConfig, rotate_session_id
 
 SESSION_PERSON_KEY = "person_id"
@@ -64,7 +65,12 @@ def sign_in(request: Request[Any, Any, Any], person_id: int) -> None:
 
 
 def sign_out(request: Request[Any, Any, Any]) -> None:
-    request.clear_session()
+    """End the session (its id is destroyed); only the chosen language outlives it."""
+    locale = request.session.get(SESSION_LOCALE_KEY) or getattr(
+        signed_in_identity(request), "locale", None
+    )
+    request.set_session({SESSION_LOCALE_KEY: locale} if locale else {})
+    rotate_session_id(request)
 
 
 def signed_in_identity(connection: ASGIConnection[Any, Any, Any, Any]) -> Identity | None:

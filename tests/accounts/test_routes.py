@@ -337,3 +337,19 @@ def test_anonymous_role_change_is_redirected(
     response = browser.post(f"/admin/people/{personas['bob'].id}/roles", [("roles", "admin")])
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")
+
+
+def test_signing_out_keeps_the_language(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    browser.login(personas["ada"].email)
+    browser.post(
+        "/profile",
+        {"name": "Ada", "department": "Marketing", "skills": "", "bio": "", "locale": "fr"},
+    )
+    before = browser.client.cookies["incubator_session"]
+    browser.post("/logout")
+    assert browser.client.cookies["incubator_session"] != before
+    page = browser.get("/login", headers={"Accept-Language": "en"})
+    assert '<html lang="fr">' in page.text
+    assert browser.get("/").status_code == 303

@@ -1,0 +1,109 @@
+"""Browser tests: a real `incubator serve` on a fresh database of the backend under test,
+driven by Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.conftest import BACKEND, POSTGRES_ADMIN_URL, _admin_execute
+
+CHROMIUM = os.environ.get("INCUBATOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("e2e-server")
+    if BACKEND == "postgres":
+        name = f"incubator_e2e_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+        database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        database_url = f"sqlite:///{workdir / 'e2e.db'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "INCUBATOR_ENV": "development",
+        "INCUBATOR_DATA_DIR": str(workdir / "data"),
+    }
+    for name in (
+        "INCUBATOR_ARGON2_TIME_COST",
+        "INCUBATOR_ARGON2_MEMORY_KIB",
+        "INCUBATOR_ARGON2_PARALLELISM",
+        "SECRET_KEY",
+    ):
+        env.pop(name, None)  # the real thing: production-strength hashing, a generated key
+    subprocess.run([sys.executable, "-m", "incubator", "migrate"], env=env, check=True, cwd=workdir)
+    port = _free_port()
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "incubator", "serve", "--port", str(port)],
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError((workdir / "server.log").read_text())
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+        if BACKEND == "postgres":
+            asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state() -> None:
+    """Browser tests run against their own server and database: nothing to empty here."""

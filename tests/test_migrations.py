@@ -1,0 +1,48 @@
+"""The migrations build exactly the schema the table classes describe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from incubator.db.transactions import engine, is_sqlite
+from incubator.piccolo_conf import APP_REGISTRY
+
+Run = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+async def _database_columns(table: str) -> set[str]:
+    if is_sqlite():
+        rows = await engine().run_ddl(f'PRAGMA table_info("{table}")')
+        return {row["name"] for row in rows}
+    from piccolo.querystring import QueryString
+
+    rows = await engine().run_querystring(
+        QueryString(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = {}", table
+        )
+    )
+    return {row["column_name"] for row in rows}
+
+
+def test_every_declared_column_exists_after_migrating(run: Run) -> None:
+    missing = []
+    for app in APP_REGISTRY.app_configs.values():
+        for table in app.table_classes:
+            columns = run(_database_columns(table._meta.tablename))
+            for column in table._meta.columns:
+                if column._meta.db_column_name not in columns:
+                    missing.append(f"{table._meta.tablename}.{column._meta.db_column_name}")
+    assert not missing, f"tables.py declares columns no migration creates: {missing}"
+
+
+async def _index_names() -> set[str]:
+    if is_sqlite():
+        rows = await engine().run_ddl("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {row["name"] for row in rows}
+    rows = await engine().run_ddl("SELECT indexname AS name FROM pg_indexes")
+    return {row["name"] for row in rows}
+
+
+def test_the_uniqueness_guards_exist(run: Run) -> None:
+    assert {"person_email_lower_uniq", "person_skill_uniq"} <= run(_index_names())

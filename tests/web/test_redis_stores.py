@@ -1,0 +1,59 @@
+"""With REDIS_URL set, sessions and login throttling live in Redis, shared by workers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+import pytest
+import redis
+from litestar import Litestar
+
+from incubator.app import create_app
+from incubator.settings import get_settings
+from tests.conftest import Browser, Persona
+
+REDIS_URL = os.environ.get("INCUBATOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_db() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def redis_app() -> Litestar:
+    return create_app(replace(get_settings(), redis_url=REDIS_URL))
+
+
+def test_sessions_are_kept_in_redis(
+    redis_db: redis.Redis, new_browser: Callable[..., Browser], personas: dict[str, Persona]
+) -> None:
+    browser = new_browser(redis_app())
+    browser.login(personas["ada"].email)
+    session_id = browser.client.cookies["incubator_session"]
+    assert any(session_id in key.decode() for key in redis_db.keys("*sessions*"))
+    assert browser.get("/profile").status_code == 200
+
+
+def test_a_session_started_on_one_worker_is_valid_on_another(
+    redis_db: redis.Redis, new_browser: Callable[..., Browser], personas: dict[str, Persona]
+) -> None:
+    worker_a = new_browser(redis_app())
+    worker_a.login(personas["ada"].email)
+    worker_b = new_browser(redis_app())
+    worker_b.client.cookies.set("incubator_session", worker_a.client.cookies["incubator_session"])
+    assert worker_b.get("/profile").status_code == 200
+
+
+def test_the_login_throttle_holds_across_workers(
+    redis_db: redis.Redis, new_browser: Callable[..., Browser], personas: dict[str, Persona]
+) -> None:
+    workers = [new_browser(redis_app()), new_browser(redis_app())]
+    wrong = {"email": personas["ada"].email, "password": "wrong password"}
+    statuses = [workers[attempt % 2].post("/login", wrong).status_code for attempt in range(6)]
+    assert statuses == [400] * 5 + [429]
