@@ -74,6 +74,11 @@ def pytest_report_header() -> str:
     return f"incubator database: {BACKEND} ({os.environ['DATABASE_URL']})"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: they are the slowest and the most telling when all else passes."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     asyncio.run(migrate())
 
