@@ -116,3 +116,33 @@ def test_main_pages_render_for_an_admin(
     assert response.status_code == 200
     assert '<main id="main"' in response.text
     assert 'name="_csrf_token"' in response.text  # the sign-out and language forms
+
+
+def test_a_crash_answers_a_500_page_or_json_without_a_traceback(
+    new_browser: Callable[..., Browser], personas: dict[str, Persona]
+) -> None:
+    from litestar import get
+
+    from incubator.app import create_app
+
+    @get("/crash", sync_to_thread=False)
+    def crash() -> None:
+        raise RuntimeError("secret internals")
+
+    @get("/api/v1/crash", sync_to_thread=False)
+    def api_crash() -> None:
+        raise RuntimeError("secret internals")
+
+    app = create_app()
+    app.register(crash)
+    app.register(api_crash)
+    browser = new_browser(app)
+    browser.login(personas["ada"].email)
+    page = browser.get("/crash")
+    assert page.status_code == 500
+    assert "Something went wrong on our side" in page.text
+    assert "secret internals" not in page.text
+    api = browser.get("/api/v1/crash")
+    assert api.status_code == 500
+    assert api.json()["status_code"] == 500
+    assert "secret internals" not in api.text
