@@ -28,9 +28,14 @@ from incubator.accounts.controllers import (
     PeopleController,
     ProfileController,
 )
+from incubator.challenges.api import ChallengeApiController
+from incubator.challenges.controllers import ChallengeController
 from incubator.db.engines import enable_wal
+from incubator.discussion.controllers import CommentController
 from incubator.db.transactions import engine
 from incubator.home.controllers import home
+from incubator.ideas.api import IdeaApiController
+from incubator.ideas.controllers import IdeaController
 from incubator.settings import Settings, get_settings
 from incubator.web.auth import session_auth
 from incubator.web.errors import EXCEPTION_HANDLERS
@@ -98,6 +103,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProfileController,
             PeopleController,
             AdminPeopleController,
+            ChallengeController,
+            IdeaController,
+            CommentController,
+            IdeaApiController,
+            ChallengeApiController,
             create_static_files_router(
                 path="/static",
                 directories=[settings.static_dir],

@@ -11,5 +11,8 @@ APP_REGISTRY = AppRegistry(
     apps=[
         "incubator.db.piccolo_app",
         "incubator.accounts.piccolo_app",
+        "incubator.challenges.piccolo_app",
+        "incubator.ideas.piccolo_app",
+        "incubator.discussion.piccolo_app",
     ]
 )

@@ -90,12 +90,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _data_tables() -> list[str]:
+    """Every table we own, children before parents (apps are registered parents first)."""
     names = [
         table._meta.tablename
         for app in APP_REGISTRY.app_configs.values()
         for table in app.table_classes
     ]
-    return [name for name in names if name != Migration._meta.tablename]
+    return [name for name in reversed(names) if name != Migration._meta.tablename] + [
+        "idea_search"  # the search index, created by a raw migration
+    ]
 
 
 async def _empty_database() -> None:

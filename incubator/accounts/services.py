@@ -20,30 +20,18 @@ from incubator.db.transactions import is_sqlite, is_unique_violation, transactio
 from incubator.errors import NotAllowed, NotFound, ValidationFailed
 from incubator.i18n import SUPPORTED_LOCALES
 from incubator.i18n import gettext as _
+from incubator.tags import TAG_MAX_LENGTH, parse_tags
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_MAX = 120
 BIO_MAX = 2000
 DEPARTMENT_MAX = 80
-SKILL_MAX = 40
+SKILL_MAX = TAG_MAX_LENGTH
 SKILLS_PER_PERSON = 20
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
-
-
-def normalize_skill(skill: str) -> str:
-    return " ".join(skill.split()).lower()
-
-
-def parse_skills(text: str) -> list[str]:
-    """Comma-separated skills, cleaned, de-duplicated, in the order given."""
-    seen: dict[str, None] = {}
-    for part in text.split(","):
-        if skill := normalize_skill(part):
-            seen.setdefault(skill, None)
-    return list(seen)
 
 
 def _check_email(email: str, errors: dict[str, str]) -> None:
@@ -214,7 +202,7 @@ class ProfileChange:
 
 async def update_profile(actor: Actor, change: ProfileChange) -> None:
     name, department, bio = change.name.strip(), change.department.strip(), change.bio.strip()
-    skills = parse_skills(change.skills)
+    skills = parse_tags(change.skills)
     errors: dict[str, str] = {}
     _check_name(name, errors)
     _check_department(department, errors)

@@ -83,7 +83,13 @@ def error_response(
         )
     return Template(
         template_name="errors/error.html.jinja2",
-        context={"status_code": status_code, "title": title, "hint": hint, "detail": detail},
+        context={
+            "status_code": status_code,
+            "title": title,
+            "hint": hint,
+            "detail": detail,
+            "me": request.scope.get("user"),
+        },
         status_code=status_code,
         headers=headers,
     )

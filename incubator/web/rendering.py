@@ -24,8 +24,11 @@ def render(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Template:
-    """The page, or for an htmx request the named block(s) of the same template."""
-    values = dict(context or {})
+    """The page, or for an htmx request the named block(s) of the same template.
+
+    `me` (the signed-in identity or None) is in every context, so a block rendered alone
+    sees it as the whole page does."""
+    values = {"me": request.scope.get("user"), **(context or {})}
     if block is not None and is_htmx(request):
         if isinstance(block, str):
             return HTMXBlockTemplate(

@@ -12,6 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from incubator import __version__
 from incubator.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, current_locale, translations
+from incubator.web.markdown import render_markdown
 
 
 def _gettext(message: str) -> str:
@@ -74,6 +75,7 @@ def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
         ago=ago_filter,
         initials=initials_filter,
         avatar_seed=avatar_seed_filter,
+        markdown=render_markdown,
     )
     env.globals.update(
         current_locale=current_locale,
@@ -85,6 +87,7 @@ def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
     # skips its template's top-level imports) sees them too.
     env.globals["ui"] = env.get_template("components/ui.html.jinja2").module
     env.globals["forms"] = env.get_template("components/forms.html.jinja2").module
+    env.globals["cards"] = env.get_template("components/cards.html.jinja2").module
     return env
 
 

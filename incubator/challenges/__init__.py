@@ -1,0 +1,1 @@
+"""Innovation challenges: questions anyone may put to the whole company."""

@@ -1,0 +1,57 @@
+"""/api/v1/challenges: the challenge list as JSON."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import FromQuery
+
+from incubator.accounts.identity import Actor
+from incubator.challenges import queries
+
+_FIELDS = (
+    "id",
+    "title",
+    "problem",
+    "source",
+    "status",
+    "closes_on",
+    "idea_count",
+    "tags",
+    "author_id",
+    "author_name",
+    "created_at",
+)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+class ChallengeApiController(Controller):
+    path = "/api/v1/challenges"
+    tags = ["challenges"]
+
+    @get("/", summary="Challenges, open ones first")
+    async def list_challenges(
+        self,
+        request: Request[Actor, Any, Any],
+        source: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = 20,
+    ) -> dict[str, Any]:
+        size = min(max(per_page, 1), 100)
+        result = await queries.challenge_list(
+            source=source, status=status, page=page, per_page=size
+        )
+        return {
+            "items": [
+                {field: _jsonable(row.get(field)) for field in _FIELDS} for row in result.items
+            ],
+            "page": result.page,
+            "per_page": result.per_page,
+            "total": result.total,
+        }

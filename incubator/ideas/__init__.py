@@ -1,0 +1,1 @@
+"""Ideas: proposed by anyone, supported, discussed, found by search, merged when duplicated."""

@@ -1,0 +1,82 @@
+"""/api/v1/ideas: the board and an idea as JSON, masked for blind ideas like the pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+
+from incubator.accounts.identity import Actor
+from incubator.ideas import queries
+
+MAX_PER_PAGE = 100
+_PUBLIC_FIELDS = (
+    "id",
+    "title",
+    "summary",
+    "stage",
+    "status",
+    "support_count",
+    "comment_count",
+    "tags",
+    "challenge_id",
+    "challenge_title",
+    "author_id",
+    "author_name",
+    "identity_hidden",
+    "created_at",
+    "stage_entered_at",
+)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def idea_json(row: dict[str, Any], *fields: str) -> dict[str, Any]:
+    return {field: _jsonable(row.get(field)) for field in (*_PUBLIC_FIELDS, *fields)}
+
+
+class IdeaApiController(Controller):
+    path = "/api/v1/ideas"
+    tags = ["ideas"]
+
+    @get("/", summary="Ideas, newest first, or ranked by a search")
+    async def list_ideas(
+        self,
+        request: Request[Actor, Any, Any],
+        q: FromQuery[str] = "",
+        sort: FromQuery[str] = "newest",
+        challenge_id: FromQuery[int | None] = None,
+        tag: FromQuery[str] = "",
+        stage: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = 20,
+    ) -> dict[str, Any]:
+        filters = queries.BoardFilters(
+            q=q[:200],
+            sort=sort if sort in queries.SORTS else "newest",
+            challenge_id=challenge_id,
+            tag=tag[:40],
+            stage=stage,
+        )
+        size = min(max(per_page, 1), MAX_PER_PAGE)
+        result = await queries.idea_board(request.user.id, filters, page, size)
+        return {
+            "items": [idea_json(row) for row in result.items],
+            "page": result.page,
+            "per_page": result.per_page,
+            "total": result.total,
+        }
+
+    @get("/{idea_id:int}", summary="One idea")
+    async def get_idea(
+        self, request: Request[Actor, Any, Any], idea_id: FromPath[int]
+    ) -> dict[str, Any]:
+        row = await queries.idea_detail(idea_id, request.user.id)
+        if row is None or row["merged_into"] is not None:
+            raise NotFoundException()
+        return idea_json(row, "description", "supported", "following")

@@ -1,0 +1,246 @@
+"""Idea pages: the board with search, proposing, an idea with its support and discussion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Response, Template
+
+from incubator.accounts.identity import Actor
+from incubator.accounts.roles import Role
+from incubator.challenges import queries as challenge_queries
+from incubator.discussion import services as discussion
+from incubator.errors import NotAllowed, ValidationFailed
+from incubator.i18n import gettext as _
+from incubator.ideas import queries, services
+from incubator.ideas.policies import can_edit_idea, can_merge_ideas
+from incubator.ideas.stages import STAGE_KEYS, stage_names, status_names
+from incubator.web.forms import FormValues, read_form
+from incubator.web.rendering import is_htmx, redirect_after_post, render
+
+ActorRequest = Request[Actor, Any, Any]
+
+
+def sort_names() -> dict[str, str]:
+    return {"newest": _("Newest"), "supported": _("Most supported"), "stage": _("Furthest along")}
+
+
+def _labels() -> dict[str, Any]:
+    return {"stage_names": stage_names(), "status_names": status_names(), "stage_keys": STAGE_KEYS}
+
+
+def _draft(form: FormValues) -> services.IdeaDraft:
+    return services.IdeaDraft(
+        title=form.text("title"),
+        summary=form.text("summary"),
+        description=form.text("description"),
+        challenge_id=form.text("challenge_id"),
+        tags=form.text("tags"),
+        blind=form.checked("blind"),
+    )
+
+
+def _values(draft: services.IdeaDraft) -> dict[str, Any]:
+    return {
+        "title": draft.title,
+        "summary": draft.summary,
+        "description": draft.description,
+        "challenge_id": draft.challenge_id,
+        "tags": draft.tags,
+        "blind": draft.blind,
+    }
+
+
+async def _form_context(
+    values: dict[str, Any], errors: dict[str, str], editing: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "values": values,
+        "errors": errors,
+        "editing": editing,
+        "challenges": await challenge_queries.challenges_taking_ideas(),
+        **_labels(),
+    }
+
+
+class IdeaController(Controller):
+    path = "/ideas"
+
+    @get("/", name="ideas")
+    async def board(
+        self,
+        request: ActorRequest,
+        q: FromQuery[str] = "",
+        sort: FromQuery[str] = "newest",
+        challenge_id: FromQuery[int | None] = None,
+        tag: FromQuery[str] = "",
+        stage: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> Template:
+        filters = queries.BoardFilters(
+            q=q[:200],
+            sort=sort if sort in queries.SORTS else "newest",
+            challenge_id=challenge_id,
+            tag=tag[:40],
+            stage=stage,
+        )
+        results = await queries.idea_board(request.user.id, filters, page)
+        context = {
+            "results": results,
+            "filters": filters,
+            "sort_names": sort_names(),
+            **_labels(),
+            "challenge_title": await challenge_queries.challenge_title(challenge_id)
+            if challenge_id
+            else None,
+        }
+        return render(request, "ideas/board.html.jinja2", context, block="results")
+
+    @get("/new", name="idea_new")
+    async def new_form(self, request: ActorRequest, challenge_id: FromQuery[str] = "") -> Template:
+        values = {"challenge_id": challenge_id if challenge_id.isdigit() else ""}
+        return render(request, "ideas/form.html.jinja2", await _form_context(values, {}))
+
+    @post("/new")
+    async def create(self, request: ActorRequest) -> Response[Any]:
+        draft = _draft(await read_form(request))
+        try:
+            idea_id = await services.propose_idea(request.user, draft)
+        except ValidationFailed as failed:
+            context = await _form_context(_values(draft), failed.errors)
+            return render(request, "ideas/form.html.jinja2", context, status_code=400)
+        flash(
+            request,
+            _("Your idea is posted. Invite colleagues to support it and to join you."),
+            category="success",
+        )
+        return redirect_after_post(request, f"/ideas/{idea_id}")
+
+    @get("/similar", name="ideas_similar")
+    async def similar(self, request: ActorRequest, title: FromQuery[str] = "") -> Template:
+        """Ideas like the one being typed, shown beside the form to avoid duplicates."""
+        ideas = await queries.similar_ideas(request.user.id, title[:200]) if len(title) >= 3 else []
+        return render(request, "ideas/similar.html.jinja2", {"similar": ideas, **_labels()})
+
+    @get("/{idea_id:int}", name="idea")
+    async def show(
+        self, request: ActorRequest, idea_id: FromPath[int], comments_page: FromQuery[int] = 1
+    ) -> Template | Redirect:
+        target = await queries.merged_into(idea_id)
+        if target is not None:
+            return Redirect(f"/ideas/{target}", status_code=301)
+        return render(
+            request,
+            "ideas/detail.html.jinja2",
+            await self._detail_context(request.user, idea_id, comments_page),
+        )
+
+    async def _detail_context(
+        self,
+        actor: Actor,
+        idea_id: int,
+        comments_page: int | None = 1,
+        errors: dict[str, str] | None = None,
+        body: str = "",
+    ) -> dict[str, Any]:
+        idea = await queries.idea_detail(idea_id, actor.id)
+        if idea is None or idea["merged_into"] is not None:
+            raise NotFoundException()
+        can_merge = can_merge_ideas(actor)
+        return {
+            "idea": idea,
+            "thread": await queries.idea_thread(idea_id, actor.id, comments_page),
+            "comment_url": f"/ideas/{idea_id}/comments",
+            "can_edit": idea["is_mine"] or actor.has_role(Role.STEWARD),
+            "can_merge": can_merge,
+            "can_moderate": actor.has_role(Role.STEWARD),
+            "merge_candidates": await queries.idea_titles(idea_id) if can_merge else [],
+            "errors": errors or {},
+            "body": body,
+            **_labels(),
+        }
+
+    @get("/{idea_id:int}/edit", name="idea_edit")
+    async def edit_form(self, request: ActorRequest, idea_id: FromPath[int]) -> Template:
+        row = await services.live_idea(idea_id)
+        if not can_edit_idea(request.user, row["author"]):
+            raise NotAllowed(_("Only the idea's author or a steward can edit it."))
+        idea = await queries.idea_detail(idea_id, request.user.id)
+        assert idea is not None
+        values = {
+            "title": idea["title"],
+            "summary": idea["summary"],
+            "description": idea["description"],
+            "tags": ", ".join(idea["tags"]),
+            "challenge_id": str(idea["challenge_id"] or ""),
+            "blind": idea["blind"],
+        }
+        return render(request, "ideas/form.html.jinja2", await _form_context(values, {}, idea))
+
+    @post("/{idea_id:int}/edit")
+    async def update(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
+        draft = _draft(await read_form(request))
+        try:
+            await services.edit_idea(request.user, idea_id, draft)
+        except ValidationFailed as failed:
+            editing = await queries.idea_detail(idea_id, request.user.id)
+            context = await _form_context(_values(draft), failed.errors, editing)
+            return render(request, "ideas/form.html.jinja2", context, status_code=400)
+        flash(request, _("Your changes are saved."), category="success")
+        return redirect_after_post(request, f"/ideas/{idea_id}")
+
+    @post("/{idea_id:int}/support")
+    async def support(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
+        """Support, or withdraw support. htmx swaps the button and count in place."""
+        await services.toggle_support(request.user, idea_id)
+        if is_htmx(request):
+            state = await queries.support_state(idea_id, request.user.id)
+            return render(request, "ideas/detail.html.jinja2", {"idea": state}, block="support")
+        return redirect_after_post(request, f"/ideas/{idea_id}")
+
+    @post("/{idea_id:int}/follow")
+    async def follow(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
+        await services.live_idea(idea_id)
+        following = await discussion.toggle_follow(request.user.id, "idea", idea_id)
+        if is_htmx(request):
+            idea = {"id": idea_id, "following": following}
+            return render(request, "ideas/detail.html.jinja2", {"idea": idea}, block="follow")
+        return redirect_after_post(request, f"/ideas/{idea_id}")
+
+    @post("/{idea_id:int}/comments")
+    async def comment(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
+        form = await read_form(request)
+        parent = form.text("parent_id")
+        try:
+            await services.comment_on_idea(
+                request.user, idea_id, form.text("body"), int(parent) if parent.isdigit() else None
+            )
+        except ValidationFailed as failed:
+            context = await self._detail_context(
+                request.user, idea_id, errors=failed.errors, body=form.text("body")
+            )
+            return render(
+                request, "ideas/detail.html.jinja2", context, block="comments", status_code=400
+            )
+        if is_htmx(request):
+            context = await self._detail_context(request.user, idea_id, comments_page=None)
+            return render(request, "ideas/detail.html.jinja2", context, block="comments")
+        return redirect_after_post(request, f"/ideas/{idea_id}#comments")
+
+    @post("/{idea_id:int}/merge")
+    async def merge(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
+        form = await read_form(request)
+        into = form.text("into_id")
+        if not into.isdigit():
+            raise ValidationFailed({"into_id": _("Choose the idea to merge into.")})
+        await services.merge_ideas(request.user, idea_id, int(into))
+        flash(
+            request,
+            _("The ideas are merged: supports, comments and followers moved over."),
+            category="success",
+        )
+        return redirect_after_post(request, f"/ideas/{into}")

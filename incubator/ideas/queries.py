@@ -1,0 +1,220 @@
+"""Read models for idea pages and the API. Each list costs a fixed number of queries:
+the page of cards, then one query each for tags, the viewer's supports and comment counts.
+
+Blind ideas are masked here, for every reader: whoever is not allowed to know who
+proposed an idea gets no author fields at all (not even an id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.query import OrderByRaw
+
+from incubator.db.pagination import DEFAULT_PER_PAGE, Page, clamp_page
+from incubator.discussion import queries as discussion
+from incubator.discussion.tables import Follow
+from incubator.ideas import search
+from incubator.ideas.policies import can_see_identity, identity_hidden
+from incubator.ideas.stages import STAGE_KEYS
+from incubator.ideas.tables import Idea, IdeaTag, Support
+from incubator.tags import normalize_tag
+
+SORTS = ("newest", "supported", "stage")
+
+_CARD = (
+    Idea.id,
+    Idea.title,
+    Idea.summary,
+    Idea.stage,
+    Idea.status,
+    Idea.blind,
+    Idea.revealed_at,
+    Idea.support_count,
+    Idea.created_at,
+    Idea.stage_entered_at,
+    Idea.challenge.as_alias("challenge_id"),
+    Idea.challenge.title.as_alias("challenge_title"),
+    Idea.author.as_alias("author_id"),
+    Idea.author.name.as_alias("author_name"),
+    Idea.author.department.name.as_alias("author_department"),
+)
+
+_STAGE_ORDER = (
+    "CASE idea.stage "
+    + " ".join(f"WHEN '{key}' THEN {position}" for position, key in enumerate(STAGE_KEYS))
+    + " ELSE 99 END DESC"
+)
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    q: str = ""
+    sort: str = "newest"
+    challenge_id: int | None = None
+    tag: str = ""
+    stage: str = ""
+
+
+def mask(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
+    """Remove who proposed a blind idea from what this viewer receives."""
+    row["identity_hidden"] = identity_hidden(blind=row["blind"], revealed_at=row["revealed_at"])
+    if not can_see_identity(
+        viewer_id, author_id=row["author_id"], blind=row["blind"], revealed_at=row["revealed_at"]
+    ):
+        row["author_id"] = row["author_name"] = row["author_department"] = None
+    row["is_mine"] = row["author_id"] == viewer_id
+    return row
+
+
+async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str, Any]]:
+    ids = [row["id"] for row in rows]
+    tags: dict[int, list[str]] = {}
+    supported: set[int] = set()
+    counts: dict[int, int] = {}
+    if ids:
+        for tag_row in (
+            await IdeaTag.select(IdeaTag.idea, IdeaTag.tag)
+            .where(IdeaTag.idea.is_in(ids))
+            .order_by(IdeaTag.id)
+            .run()
+        ):
+            tags.setdefault(tag_row["idea"], []).append(tag_row["tag"])
+        supported = {
+            support["idea"]
+            for support in await Support.select(Support.idea)
+            .where((Support.person == viewer_id) & Support.idea.is_in(ids))
+            .run()
+        }
+        counts = await discussion.comment_counts("idea", ids)
+    for row in rows:
+        mask(row, viewer_id)
+        row["tags"] = tags.get(row["id"], [])
+        row["supported"] = row["id"] in supported
+        row["comment_count"] = counts.get(row["id"], 0)
+    return rows
+
+
+def _conditions(filters: BoardFilters) -> Any:
+    condition = Idea.merged_into.is_null()
+    if filters.challenge_id is not None:
+        condition &= Idea.challenge == filters.challenge_id
+    if filters.stage in STAGE_KEYS:
+        condition &= Idea.stage == filters.stage
+    if tag := normalize_tag(filters.tag):
+        condition &= Idea.id.is_in(IdeaTag.select(IdeaTag.idea).where(IdeaTag.tag == tag))
+    return condition
+
+
+async def idea_board(
+    viewer_id: int, filters: BoardFilters, page: int | None = 1, per_page: int = DEFAULT_PER_PAGE
+) -> Page[dict[str, Any]]:
+    number = clamp_page(page)
+    condition = _conditions(filters)
+    if search.terms(filters.q):
+        among = Idea.select(Idea.id).where(condition).querystrings[0]
+        ids, total = await search.matching_ids(
+            filters.q, limit=per_page, offset=(number - 1) * per_page, among=among
+        )
+        rows = await Idea.select(*_CARD).where(Idea.id.is_in(ids)).run() if ids else []
+        position = {idea_id: index for index, idea_id in enumerate(ids)}
+        rows.sort(key=lambda row: position[row["id"]])
+    else:
+        total = await Idea.count().where(condition).run()
+        query = Idea.select(*_CARD).where(condition)
+        if filters.sort == "supported":
+            query = query.order_by(Idea.support_count, Idea.id, ascending=False)
+        elif filters.sort == "stage":
+            query = query.order_by(OrderByRaw(_STAGE_ORDER)).order_by(Idea.id, ascending=False)
+        else:
+            query = query.order_by(Idea.id, ascending=False)
+        rows = await query.limit(per_page).offset((number - 1) * per_page).run()
+    return Page(items=await _decorate(rows, viewer_id), page=number, per_page=per_page, total=total)
+
+
+async def similar_ideas(viewer_id: int, title: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Ideas sharing words with a title being typed: any word counts, best first."""
+    among = Idea.select(Idea.id).where(Idea.merged_into.is_null()).querystrings[0]
+    ids, _total = await search.matching_ids(title, limit=limit, any_word=True, among=among)
+    if not ids:
+        return []
+    rows = await Idea.select(*_CARD).where(Idea.id.is_in(ids)).run()
+    position = {idea_id: index for index, idea_id in enumerate(ids)}
+    rows.sort(key=lambda row: position[row["id"]])
+    return [mask(row, viewer_id) for row in rows]
+
+
+async def idea_detail(idea_id: int, viewer_id: int) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await (
+        Idea.select(*_CARD, Idea.description, Idea.merged_into, Idea.updated_at)
+        .where(Idea.id == idea_id)
+        .first()
+        .run()
+    )
+    if row is None:
+        return None
+    await _decorate([row], viewer_id)
+    row["following"] = (
+        await Follow.exists()
+        .where(
+            (Follow.person == viewer_id)
+            & (Follow.subject_type == "idea")
+            & (Follow.subject_id == idea_id)
+        )
+        .run()
+    )
+    return row
+
+
+async def merged_into(idea_id: int) -> int | None:
+    row = await Idea.select(Idea.merged_into).where(Idea.id == idea_id).first().run()
+    return None if row is None else row["merged_into"]
+
+
+async def idea_titles(exclude_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    """Candidates to merge into, newest first."""
+    return await (
+        Idea.select(Idea.id, Idea.title)
+        .where(Idea.merged_into.is_null() & (Idea.id != exclude_id))
+        .order_by(Idea.id, ascending=False)
+        .limit(limit)
+        .run()
+    )
+
+
+async def support_state(idea_id: int, viewer_id: int) -> dict[str, Any]:
+    """The support button's state, for the htmx fragment after a toggle."""
+    row = (
+        await Idea.select(Idea.id, Idea.support_count, Idea.author.as_alias("author_id"))
+        .where(Idea.id == idea_id)
+        .first()
+        .run()
+    )
+    assert row is not None
+    row["supported"] = (
+        await Support.exists()
+        .where((Support.person == viewer_id) & (Support.idea == idea_id))
+        .run()
+    )
+    row["is_mine"] = row.pop("author_id") == viewer_id
+    return row
+
+
+async def idea_thread(idea_id: int, viewer_id: int, page: int | None = 1) -> Page[dict[str, Any]]:
+    """The idea's discussion, with the hidden author of a blind idea masked in it too."""
+    thread = await discussion.thread("idea", idea_id, page)
+    row = (
+        await Idea.select(Idea.author, Idea.blind, Idea.revealed_at)
+        .where(Idea.id == idea_id)
+        .first()
+        .run()
+    )
+    if row is not None and not can_see_identity(
+        viewer_id, author_id=row["author"], blind=row["blind"], revealed_at=row["revealed_at"]
+    ):
+        for comment in thread.items:
+            for entry in (comment, *comment["replies"]):
+                if entry["author_id"] == row["author"]:
+                    entry["author_id"] = entry["author_name"] = None
+                    entry["by_hidden_author"] = True
+    return thread

@@ -1,0 +1,59 @@
+from enum import StrEnum
+
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from incubator.accounts.tables import Person
+from incubator.challenges.tables import Challenge
+
+
+class IdeaStatus(StrEnum):
+    ACTIVE = "active"
+    ON_HOLD = "on_hold"
+    KILLED = "killed"
+    GRADUATED = "graduated"
+
+
+class Idea(Table):
+    id = Serial(primary_key=True)
+    title = Varchar(length=120)
+    summary = Varchar(length=280)
+    description = Text(default="")
+    challenge = ForeignKey(Challenge, null=True, on_delete=OnDelete.set_null, index=True)
+    author = ForeignKey(Person, null=False, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=20, default=IdeaStatus.ACTIVE.value, index=True)
+    stage = Varchar(length=40, default="spark", index=True)
+    stage_entered_at = Timestamptz(default=TimestamptzNow())
+    # A blind idea hides its author and team until it passes its first gate.
+    blind = Boolean(default=False)
+    revealed_at = Timestamptz(null=True, default=None)
+    # Kept in the row, updated in the same transaction as the supports it counts.
+    support_count = Integer(default=0, index=True)
+    merged_into = ForeignKey("self", null=True, on_delete=OnDelete.set_null, default=None)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class IdeaTag(Table):
+    id = Serial(primary_key=True)
+    idea = ForeignKey(Idea, null=False, on_delete=OnDelete.cascade, index=True)
+    tag = Varchar(length=40, index=True)
+
+
+class Support(Table):
+    """One "I want this" per person and idea (unique in the database)."""
+
+    id = Serial(primary_key=True)
+    person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
+    idea = ForeignKey(Idea, null=False, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
