@@ -31,8 +31,8 @@ from incubator.accounts.controllers import (
 from incubator.challenges.api import ChallengeApiController
 from incubator.challenges.controllers import ChallengeController
 from incubator.db.engines import enable_wal
-from incubator.discussion.controllers import CommentController
 from incubator.db.transactions import engine
+from incubator.discussion.controllers import CommentController
 from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController

@@ -22,7 +22,7 @@ _CARD = (
     Challenge.created_at,
     Challenge.author.as_alias("author_id"),
     Challenge.author.name.as_alias("author_name"),
-    Challenge.author.department.name.as_alias("author_department"),
+    Challenge.author._.department._.name.as_alias("author_department"),
 )
 # Open first, then closed, then the rest; newest first within each.
 _STATUS_ORDER = (
@@ -48,7 +48,7 @@ async def _with_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def challenge_list(
     *, source: str = "", status: str = "", page: int | None = 1, per_page: int = DEFAULT_PER_PAGE
 ) -> Page[dict[str, Any]]:
-    condition = Challenge.status != ChallengeStatus.ARCHIVED.value
+    condition: Any = Challenge.status != ChallengeStatus.ARCHIVED.value
     if status in {s.value for s in ChallengeStatus}:
         condition = Challenge.status == status
     if source in {s.value for s in ChallengeSource}:

@@ -10,7 +10,9 @@ class Comment(Table):
     subject_type = Varchar(length=20)
     subject_id = Integer()
     # One level of replies: a reply's parent is always a top-level comment.
-    parent = ForeignKey("self", null=True, on_delete=OnDelete.cascade, default=None)
+    parent: ForeignKey["Comment"] = ForeignKey(
+        "self", null=True, on_delete=OnDelete.cascade, default=None
+    )
     author = ForeignKey(Person, null=False, on_delete=OnDelete.restrict, index=True)
     body = Text()
     created_at = Timestamptz(default=TimestamptzNow())

@@ -37,7 +37,7 @@ _CARD = (
     Idea.challenge.title.as_alias("challenge_title"),
     Idea.author.as_alias("author_id"),
     Idea.author.name.as_alias("author_name"),
-    Idea.author.department.name.as_alias("author_department"),
+    Idea.author._.department._.name.as_alias("author_department"),
 )
 
 _STAGE_ORDER = (
@@ -96,7 +96,7 @@ async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str
 
 
 def _conditions(filters: BoardFilters) -> Any:
-    condition = Idea.merged_into.is_null()
+    condition: Any = Idea.merged_into.is_null()
     if filters.challenge_id is not None:
         condition &= Idea.challenge == filters.challenge_id
     if filters.stage in STAGE_KEYS:

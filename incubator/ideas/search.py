@@ -90,7 +90,10 @@ async def matching_ids(
         return [], 0
     expression = _match_expression(words, any_word=any_word)
     if is_sqlite():
-        source = "SELECT rowid AS id, bm25(idea_search, 10.0, 4.0, 1.0) AS score FROM idea_search WHERE idea_search MATCH {}"
+        source = (
+            "SELECT rowid AS id, bm25(idea_search, 10.0, 4.0, 1.0) AS score "
+            "FROM idea_search WHERE idea_search MATCH {}"
+        )
         order = "score ASC, id DESC"
     else:
         source = (
@@ -101,10 +104,13 @@ async def matching_ids(
     base = QueryString(source.replace("{0}", "{}"), *([expression] * (1 if is_sqlite() else 2)))
     if among is not None:
         base = QueryString("SELECT * FROM ({}) AS found WHERE id IN ({})", base, among)
+    page_sql = (
+        "SELECT id, count(*) OVER () AS total FROM ({}) AS ranked "  # noqa: S608 - order: a constant
+        f"ORDER BY {order} LIMIT {{}} OFFSET {{}}"
+    )
     rows = await engine().run_querystring(
         QueryString(
-            "SELECT id, count(*) OVER () AS total FROM ({}) AS ranked "
-            f"ORDER BY {order} LIMIT {{}} OFFSET {{}}",
+            page_sql,
             base,
             limit,
             offset,

@@ -39,7 +39,9 @@ class Idea(Table):
     revealed_at = Timestamptz(null=True, default=None)
     # Kept in the row, updated in the same transaction as the supports it counts.
     support_count = Integer(default=0, index=True)
-    merged_into = ForeignKey("self", null=True, on_delete=OnDelete.set_null, default=None)
+    merged_into: ForeignKey["Idea"] = ForeignKey(
+        "self", null=True, on_delete=OnDelete.set_null, default=None
+    )
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     updated_at = Timestamptz(default=TimestamptzNow())
 

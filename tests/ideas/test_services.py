@@ -28,7 +28,8 @@ def test_proposing_an_idea_indexes_it_and_the_author_follows(
 ) -> None:
     idea_id = run(factories.idea(personas["ada"].id, tags="Customer Service, refunds"))
     row = run(Idea.select().where(Idea.id == idea_id).first().run())
-    assert row["stage"] == "spark" and row["status"] == "active"
+    assert row["stage"] == "spark"
+    assert row["status"] == "active"
     assert run(
         Follow.exists()
         .where((Follow.person == personas["ada"].id) & (Follow.subject_id == idea_id))
@@ -168,11 +169,9 @@ def test_blind_ideas_hide_the_author_from_everyone_else(
 ) -> None:
     idea_id = run(factories.idea(personas["ada"].id, blind=True))
     other = run(queries.idea_detail(idea_id, personas["bob"].id))
-    assert (
-        other["author_id"] is None
-        and other["author_name"] is None
-        and other["author_department"] is None
-    )
+    assert other["author_id"] is None
+    assert other["author_name"] is None
+    assert other["author_department"] is None
     mine = run(queries.idea_detail(idea_id, personas["ada"].id))
     assert mine["author_name"] == "Ada Author"
 
