@@ -36,7 +36,9 @@ from incubator.discussion.controllers import CommentController
 from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController
+from incubator.notifications import subscribers as notification_subscribers
 from incubator.settings import Settings, get_settings
+from incubator.teams.controllers import TeamController
 from incubator.web.auth import session_auth
 from incubator.web.errors import EXCEPTION_HANDLERS
 from incubator.web.health import healthz
@@ -88,6 +90,7 @@ def _is_auth_post(request: Any) -> bool:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    notification_subscribers.register()
     templates = template_config(settings.templates_dir, auto_reload=not settings.is_production)
     auth = session_auth(account_services.load_actor, secure_cookies=settings.secure_cookies)
     rate_limit = RateLimitConfig(
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ChallengeController,
             IdeaController,
             CommentController,
+            TeamController,
             IdeaApiController,
             ChallengeApiController,
             create_static_files_router(

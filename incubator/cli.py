@@ -45,6 +45,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from incubator.db.migrate import migrate
     from incubator.demo import DEMO_PASSWORD, seed_demo
+    from incubator.notifications import subscribers
+
+    subscribers.register()
 
     async def run() -> list[tuple[str, str, str]]:
         await migrate()

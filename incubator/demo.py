@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from incubator.accounts import services as accounts
+from incubator.accounts.identity import Actor
 from incubator.accounts.roles import Role
 from incubator.accounts.tables import Person
+from incubator.challenges import services as challenges
+from incubator.challenges.tables import Challenge
+from incubator.demo_content import CHALLENGES, IDEAS
+from incubator.ideas import services as ideas
+from incubator.ideas.services import is_team_member
+from incubator.ideas.tables import Idea
+from incubator.teams import services as teams
 
 DEMO_PASSWORD = "incubator-demo"  # noqa: S105 - printed for the demo on purpose
 DEMO_DOMAIN = "demo.example"
@@ -185,9 +195,101 @@ async def seed_people() -> dict[str, int]:
     return ids
 
 
+async def seed_content(ids: dict[str, int]) -> None:
+    """Challenges, ideas, supports and discussions (once: skipped if challenges exist)."""
+    if await Challenge.exists().run():
+        return
+    actors = {key: await accounts.load_actor(person_id) for key, person_id in ids.items()}
+
+    def actor(key: str) -> Actor:
+        found = actors[key]
+        assert found is not None
+        return found
+
+    challenge_ids: dict[str, int] = {}
+    for challenge in CHALLENGES:
+        closes_on = (
+            (date.today() + timedelta(days=challenge.closes_in_days)).isoformat()
+            if challenge.closes_in_days
+            else ""
+        )
+        challenge_ids[challenge.key] = await challenges.post_challenge(
+            actor(challenge.author),
+            challenges.ChallengeDraft(
+                title=challenge.title,
+                problem=challenge.problem,
+                source=challenge.source,
+                closes_on=closes_on,
+                tags=challenge.tags,
+            ),
+        )
+    for idea in IDEAS:
+        idea_id = await ideas.propose_idea(
+            actor(idea.author),
+            ideas.IdeaDraft(
+                title=idea.title,
+                summary=idea.summary,
+                description=idea.description,
+                challenge_id=str(challenge_ids[idea.challenge]) if idea.challenge else "",
+                tags=idea.tags,
+                blind=idea.blind,
+            ),
+        )
+        for supporter in idea.supporters:
+            await ideas.toggle_support(actor(supporter), idea_id)
+        for comment in idea.comments:
+            parent = await ideas.comment_on_idea(actor(comment.author), idea_id, comment.body)
+            for author, body in comment.replies:
+                await ideas.comment_on_idea(actor(author), idea_id, body, parent)
+    await _seed_teams(actor)
+    for challenge in CHALLENGES:
+        if challenge.closed:
+            await challenges.change_status(
+                actor(challenge.author), challenge_ids[challenge.key], "closed"
+            )
+
+
+# Skills the demo teams look for, by idea position: (skill, what the role involves).
+_ROLES = (
+    ("data", "Measure what changes, before and after."),
+    ("ux", "Sketch the screens and test them with three customers."),
+    ("maintenance", "Know the machines and what breaks."),
+    ("budget", "Build the business case for the pilot."),
+)
+
+
+async def _seed_teams(actor: Callable[[str], Actor]) -> None:
+    """Teams through the real join flow: some span departments, some do not; some roles
+    are open and some requests wait for an answer."""
+    department = {person.key: person.department for person in PEOPLE}
+    rows = await Idea.select(Idea.id, Idea.author.email.as_alias("email")).order_by(Idea.id).run()
+    keys = [demo.key for demo in PEOPLE]
+    for position, row in enumerate(rows):
+        author = row["email"].split("@", 1)[0]
+        others = [key for key in keys if key != author]
+        same = [key for key in others if department[key] == department[author]]
+        elsewhere = [key for key in others if department[key] != department[author]]
+        if position % 3 != 2:  # two ideas in three recruit someone
+            pool = elsewhere if position % 3 == 0 else same or elsewhere
+            recruit = pool[position % len(pool)]
+            request_id = await teams.request_to_join(
+                actor(recruit), row["id"], "Je peux aider / Happy to help."
+            )
+            await teams.answer_request(actor(author), row["id"], request_id, accept=True)
+        if position % 2 == 0:
+            skill, description = _ROLES[position % len(_ROLES)]
+            await teams.add_role_wanted(actor(author), row["id"], skill, description)
+        if position % 4 == 1:
+            candidate = elsewhere[(position + 3) % len(elsewhere)]
+            if not await is_team_member(row["id"], actor(candidate).id):
+                await teams.request_to_join(
+                    actor(candidate), row["id"], "I would like to help with the pilot."
+                )
+
+
 async def seed_demo() -> list[tuple[str, str, str]]:
     """Seed everything; returns (email, name, roles) for the printed list of logins."""
-    await seed_people()
+    await seed_content(await seed_people())
     return [
         (demo.email, demo.name, ", ".join(role.value for role in demo.roles) or "member")
         for demo in PEOPLE

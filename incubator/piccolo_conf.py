@@ -14,5 +14,7 @@ APP_REGISTRY = AppRegistry(
         "incubator.challenges.piccolo_app",
         "incubator.ideas.piccolo_app",
         "incubator.discussion.piccolo_app",
+        "incubator.teams.piccolo_app",
+        "incubator.notifications.piccolo_app",
     ]
 )

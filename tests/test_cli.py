@@ -98,6 +98,27 @@ def test_demo_seeds_a_bilingual_company_once(fresh_database: str, tmp_path: Path
     assert {"Service client", "Marketing", "Opérations", "IT", "Finance", "RH"} <= departments
     locales = {row[0] for row in asyncio.run(_fetch(fresh_database, "SELECT locale FROM person"))}
     assert locales == {"en", "fr"}
+    counts = {
+        table: asyncio.run(_fetch(fresh_database, f"SELECT count(*) FROM {table}"))[0][0]  # noqa: S608
+        for table in ("challenge", "idea", "support", "comment", "role_wanted")
+    }
+    assert counts["challenge"] >= 5
+    assert counts["idea"] >= 12
+    assert min(counts.values()) > 0
+    spans = asyncio.run(
+        _fetch(
+            fresh_database,
+            """
+        SELECT team_member.idea, count(DISTINCT person.department)
+        FROM team_member JOIN person ON person.id = team_member.person
+        GROUP BY team_member.idea""",
+        )
+    )
+    assert {departments > 1 for _idea, departments in spans} == {True, False}
+    pending = asyncio.run(
+        _fetch(fresh_database, "SELECT count(*) FROM join_request WHERE status = 'pending'")
+    )
+    assert pending[0][0] > 0
 
 
 def test_production_refuses_to_start_without_a_secret_key(

@@ -15,10 +15,13 @@ from incubator.accounts.identity import Actor
 from incubator.accounts.policies import can_set_roles
 from incubator.accounts.roles import ALL_ROLES, Role, role_names
 from incubator.accounts.throttle import LoginThrottle
+from incubator.challenges import queries as challenge_queries
 from incubator.errors import TooManyAttempts, ValidationFailed
 from incubator.i18n import SUPPORTED_LOCALES, current_locale, using_locale
 from incubator.i18n import gettext as _
+from incubator.ideas.stages import stage_names
 from incubator.settings import get_settings
+from incubator.teams import queries as team_queries
 from incubator.web.auth import requires_role, sign_in, sign_out, signed_in_identity
 from incubator.web.forms import read_form
 from incubator.web.locale import SESSION_LOCALE_KEY
@@ -191,11 +194,15 @@ class ProfileController(Controller):
         return {"values": values, "errors": errors, "departments": await queries.department_names()}
 
 
-def _person_context(
+async def _person_context(
     actor: Actor, profile: dict[str, Any], errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
+    """A public profile: skills, the ideas they work on, the challenges they posted."""
     return {
         "person": profile,
+        "ideas": await team_queries.ideas_of_person(profile["id"], actor.id),
+        "challenges": await challenge_queries.challenges_posted_by(profile["id"]),
+        "stage_names": stage_names(),
         "can_set_roles": can_set_roles(actor),
         "all_roles": ALL_ROLES,
         "role_names": role_names(),
@@ -220,9 +227,8 @@ class PeopleController(Controller):
         profile = await queries.person_profile(person_id)
         if profile is None:
             raise NotFoundException()
-        return render(
-            request, "accounts/person.html.jinja2", _person_context(request.user, profile)
-        )
+        context = await _person_context(request.user, profile)
+        return render(request, "accounts/person.html.jinja2", context)
 
 
 class AdminPeopleController(Controller):
@@ -249,7 +255,7 @@ class AdminPeopleController(Controller):
             profile = await queries.person_profile(person_id)
             if profile is None:
                 raise NotFoundException() from failed
-            context = _person_context(request.user, profile, errors=failed.errors)
+            context = await _person_context(request.user, profile, errors=failed.errors)
             return render(request, "accounts/person.html.jinja2", context, status_code=400)
         labels = role_names()
         saved = ", ".join(labels[role] for role in roles) or _("member")

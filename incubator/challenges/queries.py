@@ -104,3 +104,13 @@ async def challenges_taking_ideas() -> list[dict[str, Any]]:
 async def challenge_title(challenge_id: int) -> str | None:
     row = await Challenge.select(Challenge.title).where(Challenge.id == challenge_id).first().run()
     return None if row is None else str(row["title"])
+
+
+async def challenges_posted_by(person_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    return await (
+        Challenge.select(Challenge.id, Challenge.title, Challenge.status, Challenge.idea_count)
+        .where((Challenge.author == person_id) & (Challenge.status != ChallengeStatus.DRAFT.value))
+        .order_by(Challenge.id, ascending=False)
+        .limit(limit)
+        .run()
+    )

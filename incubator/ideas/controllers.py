@@ -19,6 +19,7 @@ from incubator.i18n import gettext as _
 from incubator.ideas import queries, services
 from incubator.ideas.policies import can_edit_idea, can_merge_ideas
 from incubator.ideas.stages import STAGE_KEYS, stage_names, status_names
+from incubator.teams import queries as team_queries
 from incubator.web.forms import FormValues, read_form
 from incubator.web.rendering import is_htmx, redirect_after_post, render
 
@@ -27,6 +28,10 @@ ActorRequest = Request[Actor, Any, Any]
 
 def sort_names() -> dict[str, str]:
     return {"newest": _("Newest"), "supported": _("Most supported"), "stage": _("Furthest along")}
+
+
+def looking_names() -> dict[str, str]:
+    return {"people": _("Looking for people"), "my_skills": _("Looking for my skills")}
 
 
 def _labels() -> dict[str, Any]:
@@ -67,6 +72,40 @@ async def _form_context(
     }
 
 
+async def detail_context(
+    actor: Actor,
+    idea_id: int,
+    comments_page: int | None = 1,
+    *,
+    errors: dict[str, str] | None = None,
+    body: str = "",
+    team_errors: dict[str, str] | None = None,
+    team_values: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Everything the idea page shows; blocks of it answer htmx requests."""
+    idea = await queries.idea_detail(idea_id, actor.id)
+    if idea is None or idea["merged_into"] is not None:
+        raise NotFoundException()
+    can_merge = can_merge_ideas(actor)
+    return {
+        "idea": idea,
+        "team": await team_queries.team_panel(
+            idea_id, actor.id, identity_visible=idea["author_name"] is not None
+        ),
+        "team_errors": team_errors or {},
+        "team_values": team_values or {},
+        "thread": await queries.idea_thread(idea_id, actor.id, comments_page),
+        "comment_url": f"/ideas/{idea_id}/comments",
+        "can_edit": can_edit_idea(actor, idea["author_id"] or 0, on_team=idea["on_team"]),
+        "can_merge": can_merge,
+        "can_moderate": actor.has_role(Role.STEWARD),
+        "merge_candidates": await queries.idea_titles(idea_id) if can_merge else [],
+        "errors": errors or {},
+        "body": body,
+        **_labels(),
+    }
+
+
 class IdeaController(Controller):
     path = "/ideas"
 
@@ -79,20 +118,29 @@ class IdeaController(Controller):
         challenge_id: FromQuery[int | None] = None,
         tag: FromQuery[str] = "",
         stage: FromQuery[str] = "",
+        looking: FromQuery[str] = "",
         page: FromQuery[int] = 1,
     ) -> Template:
+        within = None
+        if looking == "people":
+            within = team_queries.ideas_looking_for_people()
+        elif looking == "my_skills":
+            within = team_queries.ideas_looking_for_skills_of(request.user.id)
         filters = queries.BoardFilters(
             q=q[:200],
             sort=sort if sort in queries.SORTS else "newest",
             challenge_id=challenge_id,
             tag=tag[:40],
             stage=stage,
+            within=within,
         )
         results = await queries.idea_board(request.user.id, filters, page)
         context = {
             "results": results,
             "filters": filters,
             "sort_names": sort_names(),
+            "looking": looking if within is not None else "",
+            "looking_names": looking_names(),
             **_labels(),
             "challenge_title": await challenge_queries.challenge_title(challenge_id)
             if challenge_id
@@ -136,39 +184,15 @@ class IdeaController(Controller):
         return render(
             request,
             "ideas/detail.html.jinja2",
-            await self._detail_context(request.user, idea_id, comments_page),
+            await detail_context(request.user, idea_id, comments_page),
         )
-
-    async def _detail_context(
-        self,
-        actor: Actor,
-        idea_id: int,
-        comments_page: int | None = 1,
-        errors: dict[str, str] | None = None,
-        body: str = "",
-    ) -> dict[str, Any]:
-        idea = await queries.idea_detail(idea_id, actor.id)
-        if idea is None or idea["merged_into"] is not None:
-            raise NotFoundException()
-        can_merge = can_merge_ideas(actor)
-        return {
-            "idea": idea,
-            "thread": await queries.idea_thread(idea_id, actor.id, comments_page),
-            "comment_url": f"/ideas/{idea_id}/comments",
-            "can_edit": idea["is_mine"] or actor.has_role(Role.STEWARD),
-            "can_merge": can_merge,
-            "can_moderate": actor.has_role(Role.STEWARD),
-            "merge_candidates": await queries.idea_titles(idea_id) if can_merge else [],
-            "errors": errors or {},
-            "body": body,
-            **_labels(),
-        }
 
     @get("/{idea_id:int}/edit", name="idea_edit")
     async def edit_form(self, request: ActorRequest, idea_id: FromPath[int]) -> Template:
         row = await services.live_idea(idea_id)
-        if not can_edit_idea(request.user, row["author"]):
-            raise NotAllowed(_("Only the idea's author or a steward can edit it."))
+        on_team = await services.is_team_member(idea_id, request.user.id)
+        if not can_edit_idea(request.user, row["author"], on_team=on_team):
+            raise NotAllowed(_("Only the idea's team or a steward can edit it."))
         idea = await queries.idea_detail(idea_id, request.user.id)
         assert idea is not None
         values = {
@@ -220,14 +244,14 @@ class IdeaController(Controller):
                 request.user, idea_id, form.text("body"), int(parent) if parent.isdigit() else None
             )
         except ValidationFailed as failed:
-            context = await self._detail_context(
+            context = await detail_context(
                 request.user, idea_id, errors=failed.errors, body=form.text("body")
             )
             return render(
                 request, "ideas/detail.html.jinja2", context, block="comments", status_code=400
             )
         if is_htmx(request):
-            context = await self._detail_context(request.user, idea_id, comments_page=None)
+            context = await detail_context(request.user, idea_id, comments_page=None)
             return render(request, "ideas/detail.html.jinja2", context, block="comments")
         return redirect_after_post(request, f"/ideas/{idea_id}#comments")
 

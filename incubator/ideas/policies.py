@@ -14,13 +14,23 @@ def identity_hidden(*, blind: bool, revealed_at: datetime | None) -> bool:
 
 
 def can_see_identity(
-    viewer_id: int, *, author_id: int, blind: bool, revealed_at: datetime | None
+    viewer_id: int,
+    *,
+    author_id: int,
+    blind: bool,
+    revealed_at: datetime | None,
+    on_team: bool = False,
 ) -> bool:
-    return not identity_hidden(blind=blind, revealed_at=revealed_at) or viewer_id == author_id
+    """Everyone, once revealed; before that only the author and the team themselves."""
+    return (
+        not identity_hidden(blind=blind, revealed_at=revealed_at)
+        or viewer_id == author_id
+        or on_team
+    )
 
 
-def can_edit_idea(actor: Actor, author_id: int) -> bool:
-    return actor.id == author_id or actor.has_role(Role.STEWARD)
+def can_edit_idea(actor: Actor, author_id: int, *, on_team: bool) -> bool:
+    return actor.id == author_id or on_team or actor.has_role(Role.STEWARD)
 
 
 def can_support_idea(actor: Actor, author_id: int) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.query import OrderByRaw
+from piccolo.query.methods.select import Select
 
 from incubator.db.pagination import DEFAULT_PER_PAGE, Page, clamp_page
 from incubator.discussion import queries as discussion
@@ -17,7 +18,7 @@ from incubator.discussion.tables import Follow
 from incubator.ideas import search
 from incubator.ideas.policies import can_see_identity, identity_hidden
 from incubator.ideas.stages import STAGE_KEYS
-from incubator.ideas.tables import Idea, IdeaTag, Support
+from incubator.ideas.tables import Idea, IdeaTag, Support, TeamMember
 from incubator.tags import normalize_tag
 
 SORTS = ("newest", "supported", "stage")
@@ -54,17 +55,36 @@ class BoardFilters:
     challenge_id: int | None = None
     tag: str = ""
     stage: str = ""
+    # A sub-select of idea ids from another domain (e.g. "teams looking for my skills").
+    within: Select[Any] | None = None
 
 
-def mask(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
+def mask(row: dict[str, Any], viewer_id: int, *, on_team: bool = False) -> dict[str, Any]:
     """Remove who proposed a blind idea from what this viewer receives."""
     row["identity_hidden"] = identity_hidden(blind=row["blind"], revealed_at=row["revealed_at"])
+    row["on_team"] = on_team
     if not can_see_identity(
-        viewer_id, author_id=row["author_id"], blind=row["blind"], revealed_at=row["revealed_at"]
+        viewer_id,
+        author_id=row["author_id"],
+        blind=row["blind"],
+        revealed_at=row["revealed_at"],
+        on_team=on_team,
     ):
         row["author_id"] = row["author_name"] = row["author_department"] = None
     row["is_mine"] = row["author_id"] == viewer_id
     return row
+
+
+async def ideas_on_team_of(person_id: int, idea_ids: list[int]) -> set[int]:
+    """Which of these ideas the person is on the team of (one query)."""
+    if not idea_ids:
+        return set()
+    rows = (
+        await TeamMember.select(TeamMember.idea)
+        .where((TeamMember.person == person_id) & TeamMember.idea.is_in(idea_ids))
+        .run()
+    )
+    return {row["idea"] for row in rows}
 
 
 async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str, Any]]:
@@ -72,6 +92,7 @@ async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str
     tags: dict[int, list[str]] = {}
     supported: set[int] = set()
     counts: dict[int, int] = {}
+    teams: set[int] = set()
     if ids:
         for tag_row in (
             await IdeaTag.select(IdeaTag.idea, IdeaTag.tag)
@@ -87,8 +108,9 @@ async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str
             .run()
         }
         counts = await discussion.comment_counts("idea", ids)
+        teams = await ideas_on_team_of(viewer_id, ids)
     for row in rows:
-        mask(row, viewer_id)
+        mask(row, viewer_id, on_team=row["id"] in teams)
         row["tags"] = tags.get(row["id"], [])
         row["supported"] = row["id"] in supported
         row["comment_count"] = counts.get(row["id"], 0)
@@ -103,6 +125,8 @@ def _conditions(filters: BoardFilters) -> Any:
         condition &= Idea.stage == filters.stage
     if tag := normalize_tag(filters.tag):
         condition &= Idea.id.is_in(IdeaTag.select(IdeaTag.idea).where(IdeaTag.tag == tag))
+    if filters.within is not None:
+        condition &= Idea.id.is_in(filters.within)
     return condition
 
 
@@ -141,7 +165,8 @@ async def similar_ideas(viewer_id: int, title: str, limit: int = 5) -> list[dict
     rows = await Idea.select(*_CARD).where(Idea.id.is_in(ids)).run()
     position = {idea_id: index for index, idea_id in enumerate(ids)}
     rows.sort(key=lambda row: position[row["id"]])
-    return [mask(row, viewer_id) for row in rows]
+    teams = await ideas_on_team_of(viewer_id, ids)
+    return [mask(row, viewer_id, on_team=row["id"] in teams) for row in rows]
 
 
 async def idea_detail(idea_id: int, viewer_id: int) -> dict[str, Any] | None:
@@ -210,7 +235,11 @@ async def idea_thread(idea_id: int, viewer_id: int, page: int | None = 1) -> Pag
         .run()
     )
     if row is not None and not can_see_identity(
-        viewer_id, author_id=row["author"], blind=row["blind"], revealed_at=row["revealed_at"]
+        viewer_id,
+        author_id=row["author"],
+        blind=row["blind"],
+        revealed_at=row["revealed_at"],
+        on_team=bool(await ideas_on_team_of(viewer_id, [idea_id])),
     ):
         for comment in thread.items:
             for entry in (comment, *comment["replies"]):

@@ -16,7 +16,7 @@ from incubator.errors import NotAllowed, NotFound, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.ideas import search
 from incubator.ideas.policies import can_edit_idea, can_merge_ideas, can_support_idea
-from incubator.ideas.tables import Idea, IdeaTag, Support
+from incubator.ideas.tables import Idea, IdeaTag, Support, TeamMember, TeamRole
 from incubator.tags import TAG_MAX_LENGTH, parse_tags
 
 TITLE_MAX = 120
@@ -124,6 +124,9 @@ async def propose_idea(actor: Actor, draft: IdeaDraft) -> int:
         await idea.save().run()
         await _set_tags(idea.id, clean.tags)
         await _index(idea.id, clean)
+        await TeamMember.insert(
+            TeamMember(idea=idea.id, person=actor.id, role=TeamRole.OWNER.value)
+        ).run()
         if clean.challenge_id is not None:
             await (
                 Challenge.update({Challenge.idea_count: Challenge.idea_count + 1})
@@ -163,10 +166,18 @@ async def live_idea(idea_id: int) -> dict[str, Any]:
     return row
 
 
+async def is_team_member(idea_id: int, person_id: int) -> bool:
+    return bool(
+        await TeamMember.exists()
+        .where((TeamMember.idea == idea_id) & (TeamMember.person == person_id))
+        .run()
+    )
+
+
 async def edit_idea(actor: Actor, idea_id: int, draft: IdeaDraft) -> None:
     row = await live_idea(idea_id)
-    if not can_edit_idea(actor, row["author"]):
-        raise NotAllowed(_("Only the idea's author or a steward can edit it."))
+    if not can_edit_idea(actor, row["author"], on_team=await is_team_member(idea_id, actor.id)):
+        raise NotAllowed(_("Only the idea's team or a steward can edit it."))
     clean = await _validate(draft, current_challenge=row["challenge"])
     async with transaction():
         await (

@@ -59,3 +59,19 @@ class Support(Table):
     person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
     idea = ForeignKey(Idea, null=False, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class TeamRole(StrEnum):
+    OWNER = "owner"
+    MEMBER = "member"
+
+
+class TeamMember(Table):
+    """A person on an idea's team. The author is the first member and its owner; when the
+    owner leaves, ownership passes to the longest-standing member."""
+
+    id = Serial(primary_key=True)
+    idea = ForeignKey(Idea, null=False, on_delete=OnDelete.cascade, index=True)
+    person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=20, default=TeamRole.MEMBER.value)
+    joined_at = Timestamptz(default=TimestamptzNow())

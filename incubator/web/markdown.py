@@ -65,3 +65,11 @@ def render_markdown(text: str | None) -> Markup:
         link_rel="noopener noreferrer nofollow ugc",
     )
     return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above
+
+
+def markdown_excerpt(text: str | None, length: int = 220) -> str:
+    """Plain text of the rendered Markdown, cut at a word boundary (for cards)."""
+    plain = " ".join(render_markdown(text).striptags().split())
+    if len(plain) <= length:
+        return plain
+    return plain[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime, format_timedelta
@@ -12,7 +12,7 @@ from litestar.template.config import TemplateConfig
 
 from incubator import __version__
 from incubator.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, current_locale, translations
-from incubator.web.markdown import render_markdown
+from incubator.web.markdown import markdown_excerpt, render_markdown
 
 
 def _gettext(message: str) -> str:
@@ -28,9 +28,11 @@ def _as_datetime(value: datetime | str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def date_filter(value: datetime | str | None, style: str = "medium") -> str:
+def date_filter(value: date | datetime | str | None, style: str = "medium") -> str:
     if value is None:
         return ""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return format_date(value, format=style, locale=current_locale())
     return format_date(_as_datetime(value), format=style, locale=current_locale())
 
 
@@ -76,6 +78,7 @@ def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
         initials=initials_filter,
         avatar_seed=avatar_seed_filter,
         markdown=render_markdown,
+        excerpt=markdown_excerpt,
     )
     env.globals.update(
         current_locale=current_locale,

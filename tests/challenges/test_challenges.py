@@ -135,3 +135,15 @@ def test_comments_and_follows_on_a_challenge(
     )
     assert "Good question" in comment.text
     assert browser.post("/challenges/999/comments", {"body": "x"}).status_code == 404
+
+
+def test_a_closing_date_shows_on_every_page_that_lists_the_challenge(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    closes = date.today() + timedelta(days=30)
+    challenge_id = run(factories.challenge(personas["ada"].id, closes_on=closes.isoformat()))
+    browser.login(personas["bob"].email)
+    for path in ("/", "/challenges", f"/challenges/{challenge_id}"):
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        assert str(closes.year) in response.text

@@ -1,0 +1,1 @@
+"""Teams form around ideas across departments: roles wanted, join requests, matching."""
