@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.conftest import BACKEND, POSTGRES_ADMIN_URL, _admin_execute
 
@@ -109,3 +109,18 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture(autouse=True)
 def _clean_state() -> None:
     """Browser tests run against their own server and database: nothing to empty here."""
+
+
+def register(
+    page: Page, *, name: str, department: str, password: str = "a long enough password"
+) -> str:
+    """Create an account through the form; returns its email. The page ends signed in."""
+    email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.com"
+    page.goto("/register")
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Department").fill(department)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url("**/profile")
+    return email
