@@ -33,6 +33,7 @@ from incubator.challenges.controllers import ChallengeController
 from incubator.db.engines import enable_wal
 from incubator.db.transactions import engine
 from incubator.discussion.controllers import CommentController
+from incubator.gates.pipelines import ensure_default_pipeline
 from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController
@@ -76,6 +77,7 @@ async def _open_database() -> None:
         await db.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
     else:
         enable_wal(settings.sqlite_path)
+    await ensure_default_pipeline()
 
 
 async def _close_database() -> None:

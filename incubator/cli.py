@@ -18,8 +18,13 @@ def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
     from incubator.db.migrate import migrate
+    from incubator.gates.pipelines import ensure_default_pipeline
 
-    _run(migrate())
+    async def run() -> None:
+        await migrate()
+        await ensure_default_pipeline()
+
+    _run(run())
     print("Database is up to date.")
     return 0
 

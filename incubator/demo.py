@@ -13,6 +13,7 @@ from incubator.accounts.tables import Person
 from incubator.challenges import services as challenges
 from incubator.challenges.tables import Challenge
 from incubator.demo_content import CHALLENGES, IDEAS
+from incubator.gates.pipelines import ensure_default_pipeline
 from incubator.ideas import services as ideas
 from incubator.ideas.services import is_team_member
 from incubator.ideas.tables import Idea
@@ -289,6 +290,7 @@ async def _seed_teams(actor: Callable[[str], Actor]) -> None:
 
 async def seed_demo() -> list[tuple[str, str, str]]:
     """Seed everything; returns (email, name, roles) for the printed list of logins."""
+    await ensure_default_pipeline()
     await seed_content(await seed_people())
     return [
         (demo.email, demo.name, ", ".join(role.value for role in demo.roles) or "member")

@@ -42,3 +42,30 @@ class JoinAnswered:
     request_id: int
     requester_id: int
     accepted: bool
+
+
+@dataclass(frozen=True)
+class PanelInvited:
+    round_id: int
+    idea_id: int
+    idea_title: str
+    closes_at: str
+    panel_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RoundDecided:
+    round_id: int
+    idea_id: int
+    idea_title: str
+    outcome: str
+    to_stage: str
+
+
+@dataclass(frozen=True)
+class RoundEscalated:
+    """A round ended without quorum after its extension: leadership must hear of it."""
+
+    round_id: int
+    idea_id: int
+    idea_title: str

@@ -15,6 +15,7 @@ APP_REGISTRY = AppRegistry(
         "incubator.ideas.piccolo_app",
         "incubator.discussion.piccolo_app",
         "incubator.teams.piccolo_app",
+        "incubator.gates.piccolo_app",
         "incubator.notifications.piccolo_app",
     ]
 )

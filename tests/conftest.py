@@ -64,6 +64,7 @@ from incubator.accounts.tables import Person  # noqa: E402
 from incubator.app import create_app  # noqa: E402
 from incubator.db.migrate import migrate  # noqa: E402
 from incubator.db.transactions import engine, is_sqlite  # noqa: E402
+from incubator.gates.pipelines import ensure_default_pipeline  # noqa: E402
 from incubator.piccolo_conf import APP_REGISTRY  # noqa: E402
 
 T = TypeVar("T")
@@ -111,9 +112,14 @@ async def _empty_database() -> None:
         await engine().run_ddl(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
+async def _fresh_database() -> None:
+    await _empty_database()
+    await ensure_default_pipeline()
+
+
 @pytest.fixture(autouse=True)
 def _clean_state() -> None:
-    asyncio.run(_empty_database())
+    asyncio.run(_fresh_database())
     shutil.rmtree(_DATA_DIR / "stores", ignore_errors=True)
 
 

@@ -38,6 +38,9 @@ class Challenge(Table):
     source = Varchar(length=20, default=ChallengeSource.INTERNAL.value, index=True)
     status = Varchar(length=20, default=ChallengeStatus.OPEN.value, index=True)
     closes_on = Date(null=True, default=None)
+    # The pipeline its ideas go through (gates.Pipeline; none: the default pipeline). A
+    # plain id: challenges sit below gates and do not import them.
+    pipeline_id = Integer(null=True, default=None)
     # Kept in the row (updated with each idea) so lists need no count per challenge.
     idea_count = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)

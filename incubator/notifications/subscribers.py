@@ -3,7 +3,18 @@
 
 from __future__ import annotations
 
-from incubator.events import JoinAnswered, JoinRequested, subscribe
+from incubator.accounts.roles import Role
+from incubator.accounts.tables import Person
+from incubator.discussion.tables import Follow
+from incubator.events import (
+    JoinAnswered,
+    JoinRequested,
+    PanelInvited,
+    RoundDecided,
+    RoundEscalated,
+    subscribe,
+)
+from incubator.ideas.tables import TeamMember
 from incubator.notifications.tables import Notification
 
 
@@ -38,7 +49,69 @@ async def _join_answered(event: JoinAnswered) -> None:
     ).run()
 
 
+async def _notify(recipients: set[int], kind: str, idea_id: int, data: dict[str, object]) -> None:
+    if recipients:
+        await Notification.insert(
+            *(
+                Notification(
+                    recipient=person, kind=kind, subject_type="idea", subject_id=idea_id, data=data
+                )
+                for person in sorted(recipients)
+            )
+        ).run()
+
+
+async def _panel_invited(event: PanelInvited) -> None:
+    await _notify(
+        set(event.panel_ids),
+        "panel_invited",
+        event.idea_id,
+        {"round": event.round_id, "idea_title": event.idea_title, "closes_at": event.closes_at},
+    )
+
+
+async def _round_decided(event: RoundDecided) -> None:
+    """The team and everyone following the idea hear the decision."""
+    team = await TeamMember.select(TeamMember.person).where(TeamMember.idea == event.idea_id).run()
+    followers = (
+        await Follow.select(Follow.person)
+        .where((Follow.subject_type == "idea") & (Follow.subject_id == event.idea_id))
+        .run()
+    )
+    recipients = {row["person"] for row in team} | {row["person"] for row in followers}
+    await _notify(
+        recipients,
+        "round_decided",
+        event.idea_id,
+        {
+            "round": event.round_id,
+            "idea_title": event.idea_title,
+            "outcome": event.outcome,
+            "to_stage": event.to_stage,
+        },
+    )
+
+
+async def _round_escalated(event: RoundEscalated) -> None:
+    leaders = (
+        await Person.select(Person.id)
+        .where(
+            Person.roles.any(Role.LEADERSHIP.value) & (Person.is_active == True)  # noqa: E712
+        )
+        .run()
+    )
+    await _notify(
+        {row["id"] for row in leaders},
+        "round_escalated",
+        event.idea_id,
+        {"round": event.round_id, "idea_title": event.idea_title},
+    )
+
+
 def register() -> None:
     """Idempotent: the app and the command line both call it at start-up."""
     subscribe(JoinRequested, _join_requested)
     subscribe(JoinAnswered, _join_answered)
+    subscribe(PanelInvited, _panel_invited)
+    subscribe(RoundDecided, _round_decided)
+    subscribe(RoundEscalated, _round_escalated)

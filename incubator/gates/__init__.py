@@ -1,0 +1,1 @@
+"""Stage gates decided by peers: pipelines, rounds, panels, votes, decisions, deadlines."""
