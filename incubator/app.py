@@ -33,6 +33,7 @@ from incubator.challenges.controllers import ChallengeController
 from incubator.db.engines import enable_wal
 from incubator.db.transactions import engine
 from incubator.discussion.controllers import CommentController
+from incubator.gates.controllers import GateController
 from incubator.gates.pipelines import ensure_default_pipeline
 from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             IdeaController,
             CommentController,
             TeamController,
+            GateController,
             IdeaApiController,
             ChallengeApiController,
             create_static_files_router(

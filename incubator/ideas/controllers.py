@@ -15,6 +15,8 @@ from incubator.accounts.roles import Role
 from incubator.challenges import queries as challenge_queries
 from incubator.discussion import services as discussion
 from incubator.errors import NotAllowed, ValidationFailed
+from incubator.gates import queries as gate_queries
+from incubator.gates.pipelines import next_gate, pipeline_of_idea
 from incubator.i18n import gettext as _
 from incubator.ideas import queries, services
 from incubator.ideas.policies import can_edit_idea, can_merge_ideas
@@ -28,6 +30,16 @@ ActorRequest = Request[Actor, Any, Any]
 
 def sort_names() -> dict[str, str]:
     return {"newest": _("Newest"), "supported": _("Most supported"), "stage": _("Furthest along")}
+
+
+def outcome_names() -> dict[str, str]:
+    return {
+        "open": _("Voting"),
+        "passed": _("Passed"),
+        "recycled": _("Back to the team"),
+        "killed": _("Stopped"),
+        "no_quorum": _("No quorum"),
+    }
 
 
 def looking_names() -> dict[str, str]:
@@ -81,17 +93,30 @@ async def detail_context(
     body: str = "",
     team_errors: dict[str, str] | None = None,
     team_values: dict[str, str] | None = None,
+    gate_errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the idea page shows; blocks of it answer htmx requests."""
     idea = await queries.idea_detail(idea_id, actor.id)
     if idea is None or idea["merged_into"] is not None:
         raise NotFoundException()
     can_merge = can_merge_ideas(actor)
+    rounds = await gate_queries.rounds_of_idea(idea_id)
+    open_round = next((r for r in rounds if r["status"] == "open"), None)
+    upcoming = await next_gate(await pipeline_of_idea(idea_id), idea["stage"])
+    visible = idea["author_name"] is not None
     return {
         "idea": idea,
-        "team": await team_queries.team_panel(
-            idea_id, actor.id, identity_visible=idea["author_name"] is not None
-        ),
+        "rounds": rounds,
+        "open_round": open_round,
+        "next_stage": upcoming.to_stage if upcoming else None,
+        "can_submit": idea["on_team"]
+        and open_round is None
+        and upcoming is not None
+        and idea["status"] == "active",
+        "gate_errors": gate_errors or {},
+        "timeline": await queries.idea_timeline(idea_id, actor.id, identity_visible=visible),
+        "outcome_names": outcome_names(),
+        "team": await team_queries.team_panel(idea_id, actor.id, identity_visible=visible),
         "team_errors": team_errors or {},
         "team_values": team_values or {},
         "thread": await queries.idea_thread(idea_id, actor.id, comments_page),

@@ -6,13 +6,16 @@ proposed an idea gets no author fields at all (not even an id)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from piccolo.query import OrderByRaw
 from piccolo.query.methods.select import Select
 
+from incubator.accounts.tables import Person
 from incubator.db.pagination import DEFAULT_PER_PAGE, Page, clamp_page
+from incubator.db.tables import AuditEvent
 from incubator.discussion import queries as discussion
 from incubator.discussion.tables import Follow
 from incubator.ideas import search
@@ -247,3 +250,44 @@ async def idea_thread(idea_id: int, viewer_id: int, page: int | None = 1) -> Pag
                     entry["author_id"] = entry["author_name"] = None
                     entry["by_hidden_author"] = True
     return thread
+
+
+async def idea_timeline(
+    idea_id: int, viewer_id: int, *, identity_visible: bool, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The idea's audit trail, newest first. While a blind idea hides its people, actions
+    by its team show without a name."""
+    events = await (
+        AuditEvent.select(
+            AuditEvent.id, AuditEvent.actor_id, AuditEvent.action, AuditEvent.data, AuditEvent.at
+        )
+        .where((AuditEvent.subject_type == "idea") & (AuditEvent.subject_id == idea_id))
+        .order_by(AuditEvent.id, ascending=False)
+        .limit(limit)
+        .output(load_json=True)
+        .run()
+    )
+    actor_ids = sorted({e["actor_id"] for e in events if e["actor_id"] is not None})
+    names: dict[int, str] = {}
+    team: set[int] = set()
+    if actor_ids:
+        names = {
+            row["id"]: row["name"]
+            for row in await Person.select(Person.id, Person.name)
+            .where(Person.id.is_in(actor_ids))
+            .run()
+        }
+        if not identity_visible:
+            team = {
+                row["person"]
+                for row in await TeamMember.select(TeamMember.person)
+                .where((TeamMember.idea == idea_id) & TeamMember.person.is_in(actor_ids))
+                .run()
+            }
+    for event in events:
+        hidden = event["actor_id"] in team
+        event["actor_name"] = None if hidden else names.get(event["actor_id"])
+        event["by_team"] = hidden
+        if isinstance(event["data"], str):
+            event["data"] = json.loads(event["data"])
+    return events

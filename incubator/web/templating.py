@@ -11,7 +11,13 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from incubator import __version__
-from incubator.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, current_locale, translations
+from incubator.i18n import (
+    LOCALE_NAMES,
+    SUPPORTED_LOCALES,
+    current_locale,
+    gettext,
+    translations,
+)
 from incubator.web.markdown import markdown_excerpt, render_markdown
 
 
@@ -49,6 +55,17 @@ def ago_filter(value: datetime | str | None) -> str:
     return format_timedelta(delta, add_direction=True, locale=current_locale())
 
 
+def countdown_filter(value: datetime | str | None) -> str:
+    """ "Decision due in 3 days" / "Overdue by 2 days", in the reader's language."""
+    if value is None:
+        return ""
+    delta = _as_datetime(value) - datetime.now(UTC)
+    span = format_timedelta(abs(delta), threshold=1.0, locale=current_locale())
+    if delta.total_seconds() >= 0:
+        return gettext("Decision due in %(span)s", span=span)
+    return gettext("Overdue by %(span)s", span=span)
+
+
 def initials_filter(name: str) -> str:
     words = [word for word in name.split() if word[:1].isalnum()]
     return "".join(word[0] for word in words[:2]).upper() or "?"
@@ -75,6 +92,7 @@ def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
         date=date_filter,
         datetime=datetime_filter,
         ago=ago_filter,
+        countdown=countdown_filter,
         initials=initials_filter,
         avatar_seed=avatar_seed_filter,
         markdown=render_markdown,
