@@ -28,6 +28,7 @@ from incubator.accounts.controllers import (
     PeopleController,
     ProfileController,
 )
+from incubator.audit.controllers import audit_log
 from incubator.challenges.api import ChallengeApiController
 from incubator.challenges.controllers import ChallengeController
 from incubator.db.engines import enable_wal
@@ -39,6 +40,7 @@ from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController
 from incubator.notifications import subscribers as notification_subscribers
+from incubator.scheduler import scheduler_lifespan
 from incubator.settings import Settings, get_settings
 from incubator.teams.controllers import TeamController
 from incubator.web.auth import session_auth
@@ -71,7 +73,7 @@ def build_stores(settings: Settings) -> dict[str, Store]:
     }
 
 
-async def _open_database() -> None:
+async def open_database() -> None:
     settings = get_settings()
     db = engine()
     if isinstance(db, PostgresEngine):
@@ -81,7 +83,7 @@ async def _open_database() -> None:
     await ensure_default_pipeline()
 
 
-async def _close_database() -> None:
+async def close_database() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CommentController,
             TeamController,
             GateController,
+            audit_log,
             IdeaApiController,
             ChallengeApiController,
             create_static_files_router(
@@ -140,8 +143,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         stores=build_stores(settings),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[_open_database],
-        on_shutdown=[_close_database],
+        on_startup=[open_database],
+        on_shutdown=[close_database],
+        lifespan=[scheduler_lifespan] if settings.run_scheduler else [],
         openapi_config=OpenAPIConfig(
             title="Incubator",
             version=__version__,

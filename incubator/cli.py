@@ -1,9 +1,10 @@
-"""`incubator serve | migrate | demo | createadmin`."""
+"""`incubator serve | migrate | demo | createadmin | scheduler`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import sys
 from collections.abc import Coroutine, Sequence
@@ -30,8 +31,12 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
+    if args.no_scheduler:
+        os.environ["INCUBATOR_SCHEDULER"] = "off"  # read by every worker's settings
     settings = get_settings()
     uvicorn.run(
         "incubator.app:create_app",
@@ -44,6 +49,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
         access_log=not settings.is_production,
     )
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    import logging
+
+    from incubator.app import close_database, open_database
+    from incubator.notifications import subscribers
+    from incubator.scheduler import run_forever, tick
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    subscribers.register()
+
+    async def run() -> None:
+        await open_database()
+        try:
+            if args.once:
+                decided = await tick()
+                print(f"{len(decided)} round(s) decided or extended.")
+            else:
+                await run_forever()
+        finally:
+            await close_database()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a clock process stops
+        _run(run())
     return 0
 
 
@@ -108,7 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="proxies whose X-Forwarded-For is trusted (comma-separated, or *)",
     )
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run the deadline loop here (a separate `incubator scheduler` does)",
+    )
     serve.set_defaults(handler=cmd_serve)
+
+    scheduler = commands.add_parser("scheduler", help="decide due gate rounds every minute")
+    scheduler.add_argument("--once", action="store_true", help="one pass, then exit")
+    scheduler.set_defaults(handler=cmd_scheduler)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate

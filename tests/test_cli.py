@@ -137,3 +137,10 @@ def test_production_refuses_to_start_without_a_secret_key(
     )
     assert result.returncode == 2
     assert "SECRET_KEY is required" in result.stderr
+
+
+def test_the_scheduler_runs_one_pass(fresh_database: str, tmp_path: Path) -> None:
+    assert incubator(fresh_database, tmp_path, "migrate").returncode == 0
+    result = incubator(fresh_database, tmp_path, "scheduler", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "0 round(s) decided or extended." in result.stdout
