@@ -35,6 +35,7 @@ from incubator.db.engines import enable_wal
 from incubator.db.transactions import engine
 from incubator.discussion.controllers import CommentController
 from incubator.gates.controllers import GateController
+from incubator.gates.pipeline_controllers import ChallengePipelineController, PipelineController
 from incubator.gates.pipelines import ensure_default_pipeline
 from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
@@ -116,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CommentController,
             TeamController,
             GateController,
+            PipelineController,
+            ChallengePipelineController,
             audit_log,
             IdeaApiController,
             ChallengeApiController,

@@ -18,6 +18,7 @@ from incubator.challenges.tables import ChallengeSource, ChallengeStatus
 from incubator.discussion import queries as discussion_queries
 from incubator.discussion import services as discussion
 from incubator.errors import NotAllowed, ValidationFailed
+from incubator.gates.pipeline_admin import pipelines_list
 from incubator.i18n import gettext as _
 from incubator.ideas import queries as idea_queries
 from incubator.ideas.stages import stage_names, status_names
@@ -151,6 +152,7 @@ class ChallengeController(Controller):
             "can_edit": can_edit_challenge(actor, challenge["author_id"]),
             "can_archive": can_archive_challenge(actor),
             "can_moderate": actor.has_role(Role.STEWARD),
+            "pipelines": await pipelines_list() if actor.has_role(Role.STEWARD) else [],
             "errors": errors or {},
             "body": body,
             **_labels(),

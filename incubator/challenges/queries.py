@@ -13,6 +13,7 @@ from incubator.discussion.tables import Follow
 
 _CARD = (
     Challenge.id,
+    Challenge.pipeline_id,
     Challenge.title,
     Challenge.problem,
     Challenge.source,

@@ -25,6 +25,9 @@ class FormValues:
         values = getall(name, []) if getall else [self._data.get(name)]
         return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 
+    def names(self) -> list[str]:
+        return [str(name) for name in self._data]
+
     def checked(self, name: str) -> bool:
         return self.text(name).lower() in {"1", "on", "true", "yes"}
 
