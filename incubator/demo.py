@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from incubator.accounts import services as accounts
 from incubator.accounts.identity import Actor
@@ -13,6 +14,7 @@ from incubator.accounts.tables import Person
 from incubator.challenges import services as challenges
 from incubator.challenges.tables import Challenge
 from incubator.demo_content import CHALLENGES, IDEAS
+from incubator.gates import services as gates
 from incubator.gates.pipelines import ensure_default_pipeline
 from incubator.ideas import services as ideas
 from incubator.ideas.services import is_team_member
@@ -243,6 +245,7 @@ async def seed_content(ids: dict[str, int]) -> None:
             for author, body in comment.replies:
                 await ideas.comment_on_idea(actor(author), idea_id, body, parent)
     await _seed_teams(actor)
+    await _seed_gates(actor)
     for challenge in CHALLENGES:
         if challenge.closed:
             await challenges.change_status(
@@ -286,6 +289,82 @@ async def _seed_teams(actor: Callable[[str], Actor]) -> None:
                 await teams.request_to_join(
                     actor(candidate), row["id"], "I would like to help with the pilot."
                 )
+
+
+_SCORES = {
+    "go": {"customer_value": "4", "feasibility": "4", "strategic_fit": "4"},
+    "hold": {"customer_value": "3", "feasibility": "2", "strategic_fit": "3"},
+    "kill": {"customer_value": "2", "feasibility": "1", "strategic_fit": "2"},
+}
+_REASONS = {
+    "go": "Clients will notice within weeks. / Les clients le verront en quelques semaines.",
+    "hold": "Promising, but the cost is unclear. / Prometteur, mais le coût reste flou.",
+    "kill": "Another team already solves this. / Une autre équipe règle déjà ce problème.",
+}
+# Position of the idea in the demo → what its rounds show (gates passed, then the last
+# round's story).
+_JOURNEYS: dict[int, tuple[int, str | None]] = {
+    0: (4, None),  # graduated
+    3: (3, None),  # in Pilot
+    6: (2, None),  # in Prototype
+    1: (1, None),  # in Explore
+    2: (0, "killed"),
+    4: (0, "recycled_then_open"),
+    5: (0, "overdue"),
+    7: (0, "no_quorum"),
+}
+
+
+async def _round(
+    actor: Callable[[str], Actor],
+    idea_id: int,
+    author: str,
+    at: datetime,
+    decisions: list[str],
+) -> int:
+    round_id = await gates.submit_to_gate(
+        actor(author),
+        idea_id,
+        now=at,
+        rng=random.Random(idea_id),  # noqa: S311 - a repeatable demo
+    )
+    voters = [demo.key for demo in PEOPLE if not await is_team_member(idea_id, actor(demo.key).id)]
+    for offset, decision in enumerate(decisions):
+        voter = voters[(idea_id + offset) % len(voters)]
+        await gates.cast_vote(
+            actor(voter),
+            round_id,
+            gates.Ballot(decision, _SCORES[decision], _REASONS[decision]),
+            now=at + timedelta(hours=6 * (offset + 1)),
+        )
+    return round_id
+
+
+async def _seed_gates(actor: Callable[[str], Actor]) -> None:
+    """Rounds through the real services, with clocks set in the past so that stages have
+    ages and decisions have latencies."""
+    rows = await Idea.select(Idea.id, Idea.author.email.as_alias("email")).order_by(Idea.id).run()
+    start = datetime.now(UTC) - timedelta(days=75)
+    for position, (passes, story) in _JOURNEYS.items():
+        if position >= len(rows):
+            continue
+        idea_id, author = rows[position]["id"], rows[position]["email"].split("@", 1)[0]
+        at = start + timedelta(days=position * 2)
+        for _gate in range(passes):
+            await _round(actor, idea_id, author, at, ["go", "go", "hold", "go"][:3])
+            at += timedelta(days=12)
+        if story == "killed":
+            await _round(actor, idea_id, author, at, ["kill", "kill", "hold"])
+        elif story == "recycled_then_open":
+            await _round(actor, idea_id, author, at, ["go", "hold", "kill"])
+            await _round(actor, idea_id, author, datetime.now(UTC) - timedelta(days=2), ["go"])
+        elif story == "overdue":
+            await _round(actor, idea_id, author, datetime.now(UTC) - timedelta(days=8), ["hold"])
+        elif story == "no_quorum":
+            opened = datetime.now(UTC) - timedelta(days=20)
+            await _round(actor, idea_id, author, opened, ["go"])
+            await gates.sweep_due_rounds(now=opened + timedelta(days=8))
+            await gates.sweep_due_rounds(now=opened + timedelta(days=15))
 
 
 async def seed_demo() -> list[tuple[str, str, str]]:
