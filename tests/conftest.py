@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -68,6 +69,10 @@ from incubator.db.transactions import engine, is_sqlite  # noqa: E402
 from incubator.gates.pipelines import ensure_default_pipeline  # noqa: E402
 from incubator.piccolo_conf import APP_REGISTRY  # noqa: E402
 
+SQLITE_AUDIT_TRIGGERS = import_module(
+    "incubator.db.piccolo_migrations.core_2026_11_23t07_10_00_000000"
+).SQLITE_TRIGGERS
+
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
 
@@ -106,8 +111,13 @@ def _data_tables() -> list[str]:
 async def _empty_database() -> None:
     tables = _data_tables()
     if is_sqlite():
+        # The audit log refuses deletes (a trigger); between tests only, lift that guard.
+        for name in SQLITE_AUDIT_TRIGGERS:
+            await engine().run_ddl(f"DROP TRIGGER IF EXISTS {name}")
         for name in tables:
             await engine().run_ddl(f'DELETE FROM "{name}"')  # noqa: S608 - our table names
+        for sql in SQLITE_AUDIT_TRIGGERS.values():
+            await engine().run_ddl(sql)
     else:
         quoted = ", ".join(f'"{name}"' for name in tables)
         await engine().run_ddl(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import pytest
+
+from incubator.db.audit import record_event
+from incubator.db.tables import AuditEvent
 from incubator.db.transactions import engine, is_sqlite
 from incubator.piccolo_conf import APP_REGISTRY
 
@@ -46,3 +50,14 @@ async def _index_names() -> set[str]:
 
 def test_the_uniqueness_guards_exist(run: Run) -> None:
     assert {"person_email_lower_uniq", "person_skill_uniq"} <= run(_index_names())
+
+
+def test_the_audit_log_refuses_updates_and_deletes(run: Run) -> None:
+    run(record_event(actor_id=None, action="test.event", subject_type="test", subject_id=1))
+    for statement in (
+        AuditEvent.update({AuditEvent.action: "rewritten"}).where(AuditEvent.id > 0),
+        AuditEvent.delete().where(AuditEvent.id > 0),
+    ):
+        with pytest.raises(Exception, match="append-only"):
+            run(statement.run())
+    assert run(AuditEvent.select(AuditEvent.action).run()) == [{"action": "test.event"}]
