@@ -41,6 +41,7 @@ from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController
 from incubator.notifications import subscribers as notification_subscribers
+from incubator.pipeline.controllers import PipelineDashboardController
 from incubator.scheduler import scheduler_lifespan
 from incubator.settings import Settings, get_settings
 from incubator.teams.controllers import TeamController
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PipelineController,
             ChallengePipelineController,
             audit_log,
+            PipelineDashboardController,
             IdeaApiController,
             ChallengeApiController,
             create_static_files_router(

@@ -350,6 +350,13 @@ async def _seed_gates(actor: Callable[[str], Actor]) -> None:
             continue
         idea_id, author = rows[position]["id"], rows[position]["email"].split("@", 1)[0]
         at = start + timedelta(days=position * 2)
+        # The idea was proposed before its first round, as it would have been.
+        proposed = at - timedelta(days=9 + position)
+        await (
+            Idea.update({Idea.created_at: proposed, Idea.stage_entered_at: proposed})
+            .where(Idea.id == idea_id)
+            .run()
+        )
         for _gate in range(passes):
             await _round(actor, idea_id, author, at, ["go", "go", "hold", "go"][:3])
             at += timedelta(days=12)

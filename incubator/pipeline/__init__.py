@@ -1,0 +1,1 @@
+"""The leadership pipeline: read models over every domain; nothing imports this package."""

@@ -1,0 +1,80 @@
+"""/pipeline for everyone (common knowledge) and /api/v1/pipeline for scripts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from incubator.accounts.identity import Actor
+from incubator.accounts.tables import Department
+from incubator.challenges.tables import Challenge
+from incubator.gates.queries import attention_rounds
+from incubator.ideas.stages import stage_names
+from incubator.pipeline import charts, queries
+from incubator.web.rendering import render
+
+ActorRequest = Request[Actor, Any, Any]
+
+
+def _filters(
+    challenge_id: int | None, department_id: int | None, period: str, stalled_days: int
+) -> queries.Filters:
+    return queries.Filters(
+        challenge_id=challenge_id,
+        department_id=department_id,
+        period_days=queries.PERIODS.get(period),
+        stalled_days=min(max(stalled_days, 1), 365),
+    )
+
+
+class PipelineDashboardController(Controller):
+    @get("/pipeline", name="pipeline_dashboard")
+    async def dashboard(
+        self,
+        request: ActorRequest,
+        challenge_id: FromQuery[int | None] = None,
+        department_id: FromQuery[int | None] = None,
+        period: FromQuery[str] = "",
+        stalled_days: FromQuery[int] = queries.DEFAULT_STALLED_DAYS,
+    ) -> Template:
+        filters = _filters(challenge_id, department_id, period, stalled_days)
+        now = datetime.now(UTC)
+        figures = await queries.dashboard(filters, now)
+        context = {
+            **figures,
+            "funnel_bars": charts.funnel_bars(figures["funnel"]),
+            "columns": charts.throughput_columns(figures["throughput"]),
+            "attention": await attention_rounds(now, per_page=20),
+            "filters": filters,
+            "period": period if period in queries.PERIODS else "",
+            "challenges": await Challenge.select(Challenge.id, Challenge.title)
+            .order_by(Challenge.id, ascending=False)
+            .limit(100)
+            .run(),
+            "departments": await Department.select(Department.id, Department.name)
+            .order_by(Department.name)
+            .run(),
+            "stage_names": stage_names(),
+        }
+        return render(request, "pipeline/dashboard.html.jinja2", context, block="dashboard")
+
+    @get("/api/v1/pipeline", summary="The pipeline dashboard's figures", tags=["pipeline"])
+    async def api(
+        self,
+        request: ActorRequest,
+        challenge_id: FromQuery[int | None] = None,
+        department_id: FromQuery[int | None] = None,
+        period: FromQuery[str] = "",
+        stalled_days: FromQuery[int] = queries.DEFAULT_STALLED_DAYS,
+    ) -> dict[str, Any]:
+        figures = await queries.dashboard(
+            _filters(challenge_id, department_id, period, stalled_days), datetime.now(UTC)
+        )
+        for item in figures["stalled"]["ideas"]:
+            item["since"] = str(item["since"])
+            item.pop("total", None)
+        return figures
