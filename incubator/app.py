@@ -41,7 +41,11 @@ from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController
 from incubator.notifications import subscribers as notification_subscribers
-from incubator.pipeline.controllers import PipelineDashboardController
+from incubator.pipeline.controllers import (
+    LeadershipController,
+    PeopleAnalyticsController,
+    PipelineDashboardController,
+)
 from incubator.scheduler import scheduler_lifespan
 from incubator.settings import Settings, get_settings
 from incubator.teams.controllers import TeamController
@@ -122,6 +126,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ChallengePipelineController,
             audit_log,
             PipelineDashboardController,
+            LeadershipController,
+            PeopleAnalyticsController,
             IdeaApiController,
             ChallengeApiController,
             create_static_files_router(

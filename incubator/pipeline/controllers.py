@@ -7,14 +7,17 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.response import Stream, Template
 
 from incubator.accounts.identity import Actor
+from incubator.accounts.roles import Role
 from incubator.accounts.tables import Department
 from incubator.challenges.tables import Challenge
 from incubator.gates.queries import attention_rounds
 from incubator.ideas.stages import stage_names
-from incubator.pipeline import charts, queries
+from incubator.pipeline import charts, exports, queries
+from incubator.pipeline import people as people_analytics
+from incubator.web.auth import requires_role
 from incubator.web.rendering import render
 
 ActorRequest = Request[Actor, Any, Any]
@@ -78,3 +81,43 @@ class PipelineDashboardController(Controller):
             item["since"] = str(item["since"])
             item.pop("total", None)
         return figures
+
+
+def _stream(content: Any, filename: str) -> Stream:
+    return Stream(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+class LeadershipController(Controller):
+    """People analytics and exports: reserved to leadership."""
+
+    guards = [requires_role(Role.LEADERSHIP.value)]
+
+    @get("/pipeline.csv", name="pipeline_csv", include_in_schema=False)
+    async def ideas_export(self) -> Stream:
+        return _stream(exports.ideas_csv(), "incubator-ideas.csv")
+
+    @get("/pipeline/rounds.csv", name="rounds_csv", include_in_schema=False)
+    async def rounds_export(self) -> Stream:
+        return _stream(exports.rounds_csv(), "incubator-rounds.csv")
+
+    @get("/pipeline/votes.csv", name="votes_csv", include_in_schema=False)
+    async def votes_export(self) -> Stream:
+        return _stream(exports.votes_csv(), "incubator-votes.csv")
+
+
+class PeopleAnalyticsController(Controller):
+    guards = [requires_role(Role.LEADERSHIP.value)]
+
+    @get("/pipeline/people", name="pipeline_people")
+    async def people(self, request: ActorRequest) -> Template:
+        context = {
+            "participation": await people_analytics.participation(),
+            "cross": await people_analytics.cross_functional_share(),
+            "connectors": await people_analytics.connectors(),
+            "mavens": await people_analytics.mavens(),
+        }
+        return render(request, "pipeline/people.html.jinja2", context)
