@@ -72,7 +72,7 @@ async def connectors() -> list[dict[str, Any]]:
         "AND a.author < b.author "
         f"LIMIT {MAX_EDGES}"
     )
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_edges_from((row["a"], row["b"]) for row in edges)
     sample = SAMPLE_ABOVE if graph.number_of_nodes() > SAMPLE_ABOVE else None
     centrality = (
