@@ -6,12 +6,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
@@ -28,6 +29,7 @@ from incubator.accounts.controllers import (
     PeopleController,
     ProfileController,
 )
+from incubator.accounts.tokens import actor_for_token
 from incubator.audit.controllers import audit_log
 from incubator.challenges.api import ChallengeApiController
 from incubator.challenges.controllers import ChallengeController
@@ -103,7 +105,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     notification_subscribers.register()
     templates = template_config(settings.templates_dir, auto_reload=not settings.is_production)
-    auth = session_auth(account_services.load_actor, secure_cookies=settings.secure_cookies)
+    auth = session_auth(
+        account_services.load_actor, actor_for_token, secure_cookies=settings.secure_cookies
+    )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.auth_posts_per_minute),
         store="rate-limit",
@@ -111,23 +115,31 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     return Litestar(
         route_handlers=[
-            home,
-            healthz,
-            AuthController,
-            ProfileController,
-            PeopleController,
-            AdminPeopleController,
-            ChallengeController,
-            IdeaController,
-            CommentController,
-            TeamController,
-            GateController,
-            PipelineController,
-            ChallengePipelineController,
-            audit_log,
+            # Pages: people's HTML, kept out of the API schema.
+            Router(
+                path="/",
+                include_in_schema=False,
+                route_handlers=[
+                    home,
+                    healthz,
+                    AuthController,
+                    ProfileController,
+                    PeopleController,
+                    AdminPeopleController,
+                    ChallengeController,
+                    IdeaController,
+                    CommentController,
+                    TeamController,
+                    GateController,
+                    PipelineController,
+                    ChallengePipelineController,
+                    audit_log,
+                    LeadershipController,
+                    PeopleAnalyticsController,
+                ],
+            ),
+            # /pipeline (a page) and /api/v1/pipeline share their filters.
             PipelineDashboardController,
-            LeadershipController,
-            PeopleAnalyticsController,
             IdeaApiController,
             ChallengeApiController,
             create_static_files_router(
@@ -162,6 +174,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
+            description="Read the portal as a signed-in person: with the session cookie, or "
+            "with a personal token from the profile page in `Authorization: Bearer <token>`.",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="A personal API token."
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
         ),
         request_max_body_size=settings.max_body_bytes,
         logging_config=LoggingConfig(

@@ -69,3 +69,11 @@ class RoundEscalated:
     round_id: int
     idea_id: int
     idea_title: str
+
+
+@dataclass(frozen=True)
+class LeadershipDigest:
+    """The weekly summary for leadership: what came in, what was decided, what is stuck."""
+
+    period: str
+    summary: dict[str, int]

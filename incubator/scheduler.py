@@ -1,4 +1,5 @@
-"""The clock: every minute, decide the gate rounds whose deadline has passed.
+"""The clock: every minute, decide the gate rounds whose deadline has passed; once a week,
+send leadership its digest.
 
 It runs inside `incubator serve` (unless turned off) and as `incubator scheduler`. Several
 copies may run at once: every decision is a conditional update, so each round is decided
@@ -10,10 +11,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from incubator.gates.services import sweep_due_rounds
+from incubator.pipeline.digest import send_leadership_digest
 
 logger = logging.getLogger("incubator.scheduler")
 INTERVAL_SECONDS = 60.0
@@ -21,8 +23,11 @@ INTERVAL_SECONDS = 60.0
 
 async def tick(now: datetime | None = None) -> dict[int, str]:
     """One pass; never raises (a failing pass is logged and the next one tries again)."""
+    now = now or datetime.now(UTC)
     try:
         decided = await sweep_due_rounds(now=now)
+        if await send_leadership_digest(now):
+            logger.info("Leadership digest sent for %s", now.isocalendar()[:2])
     except Exception:
         logger.exception("Scheduler pass failed")
         return {}

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Response, Template
 
-from incubator.accounts import queries, services
+from incubator.accounts import queries, services, tokens
 from incubator.accounts.identity import Actor
 from incubator.accounts.policies import can_set_roles
 from incubator.accounts.roles import ALL_ROLES, Role, role_names
@@ -147,17 +147,9 @@ class AuthController(Controller):
 class ProfileController(Controller):
     @get("/profile", name="profile")
     async def show(self, request: Request[Actor, Any, Any]) -> Template:
-        profile = await queries.person_profile(request.user.id)
-        if profile is None:
-            raise NotFoundException()
-        values = {
-            "name": profile["name"],
-            "department": profile["department"] or "",
-            "skills": ", ".join(profile["skills"]),
-            "bio": profile["bio"],
-            "locale": profile["locale"],
-        }
-        return render(request, "accounts/profile.html.jinja2", await self._context(values, {}))
+        values = await self._profile_values(request.user.id)
+        context = await self._context(values, {}, person_id=request.user.id)
+        return render(request, "accounts/profile.html.jinja2", context)
 
     @post("/profile")
     async def update(self, request: Request[Actor, Any, Any]) -> Response[Any]:
@@ -182,7 +174,7 @@ class ProfileController(Controller):
             return render(
                 request,
                 "accounts/profile.html.jinja2",
-                await self._context(values, failed.errors),
+                await self._context(values, failed.errors, person_id=request.user.id),
                 status_code=400,
             )
         request.session[SESSION_LOCALE_KEY] = change.locale
@@ -190,8 +182,60 @@ class ProfileController(Controller):
             flash(request, _("Your profile is saved."), category="success")
         return redirect_after_post(request, "/profile")
 
-    async def _context(self, values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-        return {"values": values, "errors": errors, "departments": await queries.department_names()}
+    async def _context(
+        self,
+        values: dict[str, str],
+        errors: dict[str, str],
+        *,
+        person_id: int,
+        new_token: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "values": values,
+            "errors": errors,
+            "departments": await queries.department_names(),
+            "tokens": await tokens.tokens_of(person_id),
+            "new_token": new_token,
+        }
+
+    async def _profile_values(self, person_id: int) -> dict[str, str]:
+        profile = await queries.person_profile(person_id)
+        if profile is None:
+            raise NotFoundException()
+        return {
+            "name": profile["name"],
+            "department": profile["department"] or "",
+            "skills": ", ".join(profile["skills"]),
+            "bio": profile["bio"],
+            "locale": profile["locale"],
+        }
+
+    @post("/profile/tokens")
+    async def create_token(self, request: Request[Actor, Any, Any]) -> Response[Any]:
+        """A personal API token, shown once on the page that answers."""
+        form = await read_form(request)
+        values = await self._profile_values(request.user.id)
+        try:
+            token = await tokens.create_token(request.user, form.text("token_name"))
+        except ValidationFailed as failed:
+            context = await self._context(values, failed.errors, person_id=request.user.id)
+            return render(request, "accounts/profile.html.jinja2", context, status_code=400)
+        context = await self._context(values, {}, person_id=request.user.id, new_token=token)
+        return render(
+            request, "accounts/profile.html.jinja2", context, headers={"Cache-Control": "no-store"}
+        )
+
+    @post("/profile/tokens/{token_id:int}/revoke")
+    async def revoke_token(
+        self, request: Request[Actor, Any, Any], token_id: FromPath[int]
+    ) -> Response[Any]:
+        await tokens.revoke_token(request.user, token_id)
+        flash(
+            request,
+            _("The token is revoked: scripts using it are refused from now on."),
+            category="success",
+        )
+        return redirect_after_post(request, "/profile#tokens")
 
 
 async def _person_context(

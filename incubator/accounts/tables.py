@@ -48,3 +48,17 @@ class PersonSkill(Table):
     id = Serial(primary_key=True)
     person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
     skill = ForeignKey(Skill, null=False, on_delete=OnDelete.cascade, index=True)
+
+
+class ApiToken(Table):
+    """A personal token for scripts. Only its SHA-256 is stored (tokens are random, so a
+    fast hash is enough); the token itself is shown once, at creation."""
+
+    id = Serial(primary_key=True)
+    person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=80)
+    prefix = Varchar(length=12)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

@@ -2,10 +2,10 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from incubator.db.tables import AuditEvent
+from incubator.db.tables import AuditEvent, JobRun
 
 APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[AuditEvent],
+    table_classes=[AuditEvent, JobRun],
 )

@@ -16,3 +16,13 @@ class AuditEvent(Table):
     subject_id = Integer(null=True)
     data = JSON(default="{}")
     at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class JobRun(Table):
+    """Which periodic job ran for which period (e.g. a week): the unique (job, period)
+    lets one process claim it however many schedulers run."""
+
+    id = Serial(primary_key=True)
+    job = Varchar(length=60)
+    period = Varchar(length=20)
+    ran_at = Timestamptz(default=TimestamptzNow())

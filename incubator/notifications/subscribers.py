@@ -9,6 +9,7 @@ from incubator.discussion.tables import Follow
 from incubator.events import (
     JoinAnswered,
     JoinRequested,
+    LeadershipDigest,
     PanelInvited,
     RoundDecided,
     RoundEscalated,
@@ -92,20 +93,41 @@ async def _round_decided(event: RoundDecided) -> None:
     )
 
 
-async def _round_escalated(event: RoundEscalated) -> None:
-    leaders = (
+async def _leaders() -> set[int]:
+    rows = (
         await Person.select(Person.id)
         .where(
             Person.roles.any(Role.LEADERSHIP.value) & (Person.is_active == True)  # noqa: E712
         )
         .run()
     )
+    return {row["id"] for row in rows}
+
+
+async def _round_escalated(event: RoundEscalated) -> None:
     await _notify(
-        {row["id"] for row in leaders},
+        await _leaders(),
         "round_escalated",
         event.idea_id,
         {"round": event.round_id, "idea_title": event.idea_title},
     )
+
+
+async def _leadership_digest(event: LeadershipDigest) -> None:
+    recipients = await _leaders()
+    if recipients:
+        await Notification.insert(
+            *(
+                Notification(
+                    recipient=person,
+                    kind="leadership_digest",
+                    subject_type="pipeline",
+                    subject_id=0,
+                    data={"period": event.period, **event.summary},
+                )
+                for person in sorted(recipients)
+            )
+        ).run()
 
 
 def register() -> None:
@@ -115,3 +137,4 @@ def register() -> None:
     subscribe(PanelInvited, _panel_invited)
     subscribe(RoundDecided, _round_decided)
     subscribe(RoundEscalated, _round_escalated)
+    subscribe(LeadershipDigest, _leadership_digest)

@@ -35,7 +35,7 @@ def _filters(
 
 
 class PipelineDashboardController(Controller):
-    @get("/pipeline", name="pipeline_dashboard")
+    @get("/pipeline", name="pipeline_dashboard", include_in_schema=False)
     async def dashboard(
         self,
         request: ActorRequest,

@@ -11,9 +11,11 @@ from typing import Any, Protocol
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.session_auth import SessionAuth
+from litestar.security.session_auth.middleware import SessionAuthMiddleware
 
 from incubator.web.locale import SESSION_LOCALE_KEY
 from incubator.web.sessions import RotatingSessionConfig, rotate_session_id
@@ -37,7 +39,31 @@ class Identity(Protocol):
 LoadIdentity = Callable[[int], Awaitable[Identity | None]]
 
 
-def session_auth(load_identity: LoadIdentity, *, secure_cookies: bool) -> SessionAuth[Any, Any]:
+LoadTokenIdentity = Callable[[str], Awaitable[Identity | None]]
+
+
+def _with_bearer_tokens(load_token: LoadTokenIdentity) -> type[SessionAuthMiddleware]:
+    """Session authentication that also accepts `Authorization: Bearer <token>` on the
+    API (scripts), where a bad or revoked token answers 401 like a missing session."""
+
+    class SessionOrTokenMiddleware(SessionAuthMiddleware):
+        async def authenticate_request(
+            self, connection: ASGIConnection[Any, Any, Any, Any]
+        ) -> AuthenticationResult:
+            header = connection.headers.get("authorization", "")
+            if connection.url.path.startswith("/api/") and header.lower().startswith("bearer "):
+                identity = await load_token(header[7:].strip())
+                if identity is None:
+                    raise NotAuthorizedException("invalid or revoked token")
+                return AuthenticationResult(user=identity, auth="token")
+            return await super().authenticate_request(connection)
+
+    return SessionOrTokenMiddleware
+
+
+def session_auth(
+    load_identity: LoadIdentity, load_token: LoadTokenIdentity, *, secure_cookies: bool
+) -> SessionAuth[Any, Any]:
     async def retrieve(
         session: dict[str, Any], _connection: ASGIConnection[Any, Any, Any, Any]
     ) -> Any:
@@ -46,6 +72,7 @@ def session_auth(load_identity: LoadIdentity, *, secure_cookies: bool) -> Sessio
 
     return SessionAuth[Any, Any](
         retrieve_user_handler=retrieve,
+        authentication_middleware_class=_with_bearer_tokens(load_token),
         session_backend_config=RotatingSessionConfig(
             secure=secure_cookies,
             httponly=True,
