@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
     started = time.perf_counter()
-    asyncio.run(seed(args.ideas, args.people, random.Random(42)))  # noqa: S311
+    asyncio.run(seed(args.ideas, args.people, random.Random(42)))
     print(
         f"seeded {args.ideas} ideas in {time.perf_counter() - started:.1f} s "
         f"({os.environ['DATABASE_URL'].split(':', 1)[0]})"
