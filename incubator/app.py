@@ -42,6 +42,7 @@ from incubator.gates.pipelines import ensure_default_pipeline
 from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController
+from incubator.insights.controllers import InsightController
 from incubator.notifications import subscribers as notification_subscribers
 from incubator.pipeline.controllers import (
     LeadershipController,
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     AdminPeopleController,
                     ChallengeController,
                     IdeaController,
+                    InsightController,
                     CommentController,
                     TeamController,
                     GateController,

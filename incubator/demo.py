@@ -19,6 +19,7 @@ from incubator.gates.pipelines import ensure_default_pipeline
 from incubator.ideas import services as ideas
 from incubator.ideas.services import is_team_member
 from incubator.ideas.tables import Idea
+from incubator.insights import services as insights
 from incubator.teams import services as teams
 
 DEMO_PASSWORD = "incubator-demo"  # noqa: S105 - printed for the demo on purpose
@@ -246,6 +247,7 @@ async def seed_content(ids: dict[str, int]) -> None:
                 await ideas.comment_on_idea(actor(author), idea_id, body, parent)
     await _seed_teams(actor)
     await _seed_gates(actor)
+    await _seed_insights(actor, challenge_ids)
     for challenge in CHALLENGES:
         if challenge.closed:
             await challenges.change_status(
@@ -372,6 +374,96 @@ async def _seed_gates(actor: Callable[[str], Actor]) -> None:
             await _round(actor, idea_id, author, opened, ["go"])
             await gates.sweep_due_rounds(now=opened + timedelta(days=8))
             await gates.sweep_due_rounds(now=opened + timedelta(days=15))
+
+
+# (author, quote, channel, segment, sentiment, people who heard it too, challenge key)
+_INSIGHTS: tuple[tuple[str, str, str, str, str, tuple[str, ...], str | None], ...] = (
+    (
+        "camille",
+        "Votre conseillère a réglé mon problème en cinq minutes, je l'ai dit à toute ma famille.",
+        "phone",
+        "Familles",
+        "praise",
+        ("ines", "farid", "emma"),
+        "advocates",
+    ),
+    (
+        "ines",
+        "J'ai attendu 14 jours mon remboursement, alors que le produit était revenu en magasin le lendemain.",
+        "email",
+        "Clients web",
+        "complaint",
+        ("camille", "lea", "hugo", "farid"),
+        None,
+    ),
+    (
+        "farid",
+        "Si je pouvais suivre l'avancement de ma commande professionnelle, je n'appellerais pas trois fois.",
+        "phone",
+        "B2B",
+        "suggestion",
+        ("camille", "ines"),
+        None,
+    ),
+    (
+        "jonas",
+        "Love the furniture, but the assembly video was better than the paper manual. Put it on the box!",
+        "social",
+        "Young families",
+        "praise",
+        ("chloe", "grace"),
+        "service_marketing",
+    ),
+    (
+        "chloe",
+        "Un client a posté la photo de son meuble monté avec le hashtag de la marque — 2 000 likes.",
+        "social",
+        "Jeunes actifs",
+        "praise",
+        ("jonas", "camille", "ines"),
+        "advocates",
+    ),
+    (
+        "farid",
+        "The drawer rail was missing again. Third time this year with this model.",
+        "store",
+        "Loyalty members",
+        "complaint",
+        ("bruno", "hugo", "ines"),
+        None,
+    ),
+    (
+        "emma",
+        "In store, nobody could tell me whether the table fits a 90 cm wall. The website could.",
+        "store",
+        "Loyalty members",
+        "complaint",
+        ("grace", "jonas"),
+        None,
+    ),
+    (
+        "camille",
+        "Pourquoi ne pas proposer un atelier montage le samedi ? Je viendrais avec mes enfants.",
+        "store",
+        "Familles",
+        "suggestion",
+        ("chloe", "emma", "farid"),
+        "advocates",
+    ),
+)
+
+
+async def _seed_insights(actor: Callable[[str], Actor], challenge_ids: dict[str, int]) -> None:
+    for author, quote, channel, segment, sentiment, echoes, challenge in _INSIGHTS:
+        insight_id = await insights.log_insight(
+            actor(author), insights.InsightDraft(quote, channel, segment, sentiment)
+        )
+        for key in echoes:
+            await insights.toggle_seen(actor(key), insight_id)
+        if challenge in challenge_ids:
+            await insights.link_insight(
+                actor(author), insight_id, "challenge", challenge_ids[challenge]
+            )
 
 
 async def seed_demo() -> list[tuple[str, str, str]]:

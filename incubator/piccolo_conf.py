@@ -16,6 +16,7 @@ APP_REGISTRY = AppRegistry(
         "incubator.discussion.piccolo_app",
         "incubator.teams.piccolo_app",
         "incubator.gates.piccolo_app",
+        "incubator.insights.piccolo_app",
         "incubator.notifications.piccolo_app",
     ]
 )

@@ -100,7 +100,15 @@ def test_demo_seeds_a_bilingual_company_once(fresh_database: str, tmp_path: Path
     assert locales == {"en", "fr"}
     counts = {
         table: asyncio.run(_fetch(fresh_database, f"SELECT count(*) FROM {table}"))[0][0]  # noqa: S608
-        for table in ("challenge", "idea", "support", "comment", "role_wanted")
+        for table in (
+            "challenge",
+            "idea",
+            "support",
+            "comment",
+            "role_wanted",
+            "insight",
+            "insight_link",
+        )
     }
     assert counts["challenge"] >= 5
     assert counts["idea"] >= 12

@@ -22,6 +22,9 @@ from incubator.gates.pipeline_admin import pipelines_list
 from incubator.i18n import gettext as _
 from incubator.ideas import queries as idea_queries
 from incubator.ideas.stages import stage_names, status_names
+from incubator.insights import queries as insight_queries
+from incubator.insights import services as insight_services
+from incubator.insights.controllers import labels as insight_labels
 from incubator.web.forms import FormValues, read_form
 from incubator.web.rendering import is_htmx, redirect_after_post, render
 
@@ -90,23 +93,39 @@ class ChallengeController(Controller):
         return render(request, "challenges/list.html.jinja2", context, block="results")
 
     @get("/new", name="challenge_new")
-    async def new_form(self, request: ActorRequest) -> Template:
-        context = {"values": {"source": "internal"}, "errors": {}, "editing": None, **_labels()}
+    async def new_form(
+        self, request: ActorRequest, insights: FromQuery[list[int] | None] = None
+    ) -> Template:
+        """A blank challenge — or one prefilled with what customers said (`?insights=`)."""
+        values: dict[str, str] = {"source": "internal"}
+        chosen = await insight_queries.quotes(list(insights or [])[:20])
+        if chosen:
+            values["source"] = "customer"
+            values["problem"] = "\n\n".join(
+                f"> {row['quote']}" + (f"\n> — {row['segment']}" if row["segment"] else "")
+                for row in chosen
+            )
+            values["insight_ids"] = ",".join(str(row["id"]) for row in chosen)
+        context = {"values": values, "errors": {}, "editing": None, **_labels()}
         return render(request, "challenges/form.html.jinja2", context)
 
     @post("/new")
     async def create(self, request: ActorRequest) -> Response[Any]:
-        draft = _draft(await read_form(request))
+        form = await read_form(request)
+        draft = _draft(form)
+        insight_ids = [int(i) for i in form.text("insight_ids").split(",") if i.strip().isdigit()]
         try:
             challenge_id = await services.post_challenge(request.user, draft)
         except ValidationFailed as failed:
             context = {
-                "values": _values(draft),
+                "values": {**_values(draft), "insight_ids": form.text("insight_ids")},
                 "errors": failed.errors,
                 "editing": None,
                 **_labels(),
             }
             return render(request, "challenges/form.html.jinja2", context, status_code=400)
+        for insight_id in insight_ids[:20]:  # the customers' words become its evidence
+            await insight_services.link_insight(request.user, insight_id, "challenge", challenge_id)
         flash(
             request,
             _("Your challenge is open. Colleagues can now answer it with ideas."),
@@ -153,6 +172,8 @@ class ChallengeController(Controller):
             "can_archive": can_archive_challenge(actor),
             "can_moderate": actor.has_role(Role.STEWARD),
             "pipelines": await pipelines_list() if actor.has_role(Role.STEWARD) else [],
+            "evidence": await insight_queries.evidence("challenge", challenge_id, actor.id),
+            **insight_labels(),
             "errors": errors or {},
             "body": body,
             **_labels(),

@@ -21,6 +21,8 @@ from incubator.i18n import gettext as _
 from incubator.ideas import queries, services
 from incubator.ideas.policies import can_edit_idea, can_merge_ideas
 from incubator.ideas.stages import STAGE_KEYS, stage_names, status_names
+from incubator.insights import queries as insight_queries
+from incubator.insights.controllers import labels as insight_labels
 from incubator.teams import queries as team_queries
 from incubator.web.forms import FormValues, read_form
 from incubator.web.rendering import is_htmx, redirect_after_post, render
@@ -116,6 +118,8 @@ async def detail_context(
         "gate_errors": gate_errors or {},
         "timeline": await queries.idea_timeline(idea_id, actor.id, identity_visible=visible),
         "outcome_names": outcome_names(),
+        "evidence": await insight_queries.evidence("idea", idea_id, actor.id),
+        **insight_labels(),
         "team": await team_queries.team_panel(idea_id, actor.id, identity_visible=visible),
         "team_errors": team_errors or {},
         "team_values": team_values or {},
