@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from incubator.accounts.controllers import (
     PeopleController,
     ProfileController,
 )
+from incubator.accounts.identity import Actor
 from incubator.accounts.tokens import actor_for_token
 from incubator.audit.controllers import audit_log
 from incubator.challenges.api import ChallengeApiController
@@ -44,6 +46,8 @@ from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController
 from incubator.insights.controllers import InsightController
 from incubator.notifications import subscribers as notification_subscribers
+from incubator.notifications.controllers import NotificationController
+from incubator.notifications.queries import unread_count
 from incubator.pipeline.controllers import (
     LeadershipController,
     PeopleAnalyticsController,
@@ -98,6 +102,14 @@ async def close_database() -> None:
         await db.close_connection_pool()
 
 
+async def load_signed_in(person_id: int) -> Actor | None:
+    """The signed-in person, with their unread count for the header."""
+    actor = await account_services.load_actor(person_id)
+    if actor is None:
+        return None
+    return replace(actor, unread=await unread_count(person_id))
+
+
 def _is_auth_post(request: Any) -> bool:
     return request.method == "POST" and request.url.path in _AUTH_POSTS
 
@@ -106,9 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     notification_subscribers.register()
     templates = template_config(settings.templates_dir, auto_reload=not settings.is_production)
-    auth = session_auth(
-        account_services.load_actor, actor_for_token, secure_cookies=settings.secure_cookies
-    )
+    auth = session_auth(load_signed_in, actor_for_token, secure_cookies=settings.secure_cookies)
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.auth_posts_per_minute),
         store="rate-limit",
@@ -130,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     ChallengeController,
                     IdeaController,
                     InsightController,
+                    NotificationController,
                     CommentController,
                     TeamController,
                     GateController,

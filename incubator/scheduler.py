@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from incubator.gates.services import sweep_due_rounds
+from incubator.notifications.delivery import queue_daily_digests
+from incubator.notifications.sender import send_due
 from incubator.pipeline.digest import send_leadership_digest
 
 logger = logging.getLogger("incubator.scheduler")
@@ -28,6 +30,8 @@ async def tick(now: datetime | None = None) -> dict[int, str]:
         decided = await sweep_due_rounds(now=now)
         if await send_leadership_digest(now):
             logger.info("Leadership digest sent for %s", now.isocalendar()[:2])
+        await queue_daily_digests(now)
+        await send_due(now)
     except Exception:
         logger.exception("Scheduler pass failed")
         return {}

@@ -30,6 +30,7 @@ class Settings:
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
     smtp_url: str | None = None
+    mail_from: str = "Incubator <incubator@localhost>"
     data_dir: Path = Path(".incubator")
     templates_dir: Path = field(default_factory=_templates_dir)
     static_dir: Path = PACKAGE_DIR / "static"
@@ -98,6 +99,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         base_url=env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         smtp_url=env.get("SMTP_URL") or None,
+        mail_from=env.get("MAIL_FROM", "Incubator <incubator@localhost>"),
         data_dir=data_dir,
         run_scheduler=env.get("INCUBATOR_SCHEDULER", "on") != "off",
         auth_posts_per_minute=int(env.get("INCUBATOR_AUTH_POSTS_PER_MINUTE", "30")),

@@ -15,6 +15,7 @@ class Actor:
     locale: str
     roles: frozenset[str]
     department_id: int | None
+    unread: int = 0  # notifications not yet read (filled in by the web app)
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles

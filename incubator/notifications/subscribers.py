@@ -1,5 +1,5 @@
-"""Turn domain events into in-app notifications, inside the publishing transaction.
-(Delivery by e-mail and digests build on these rows.)"""
+"""Turn domain events into notifications, inside the publishing transaction, delivered as
+each person chose (see delivery.py)."""
 
 from __future__ import annotations
 
@@ -16,56 +16,38 @@ from incubator.events import (
     subscribe,
 )
 from incubator.ideas.tables import TeamMember
-from incubator.notifications.tables import Notification
+from incubator.notifications.delivery import deliver
 
 
 async def _join_requested(event: JoinRequested) -> None:
-    rows = [
-        Notification(
-            recipient=member_id,
-            kind="join_requested",
-            subject_type="idea",
-            subject_id=event.idea_id,
-            data={
-                "request": event.request_id,
-                "idea_title": event.idea_title,
-                "requester": event.requester_name,
-            },
-        )
-        for member_id in event.team_member_ids
-    ]
-    if rows:
-        await Notification.insert(*rows).run()
+    await deliver(
+        set(event.team_member_ids),
+        "join_requested",
+        "idea",
+        event.idea_id,
+        {
+            "request": event.request_id,
+            "idea_title": event.idea_title,
+            "requester": event.requester_name,
+        },
+    )
 
 
 async def _join_answered(event: JoinAnswered) -> None:
-    await Notification.insert(
-        Notification(
-            recipient=event.requester_id,
-            kind="join_accepted" if event.accepted else "join_declined",
-            subject_type="idea",
-            subject_id=event.idea_id,
-            data={"request": event.request_id, "idea_title": event.idea_title},
-        )
-    ).run()
-
-
-async def _notify(recipients: set[int], kind: str, idea_id: int, data: dict[str, object]) -> None:
-    if recipients:
-        await Notification.insert(
-            *(
-                Notification(
-                    recipient=person, kind=kind, subject_type="idea", subject_id=idea_id, data=data
-                )
-                for person in sorted(recipients)
-            )
-        ).run()
+    await deliver(
+        {event.requester_id},
+        "join_accepted" if event.accepted else "join_declined",
+        "idea",
+        event.idea_id,
+        {"request": event.request_id, "idea_title": event.idea_title},
+    )
 
 
 async def _panel_invited(event: PanelInvited) -> None:
-    await _notify(
+    await deliver(
         set(event.panel_ids),
         "panel_invited",
+        "idea",
         event.idea_id,
         {"round": event.round_id, "idea_title": event.idea_title, "closes_at": event.closes_at},
     )
@@ -79,10 +61,10 @@ async def _round_decided(event: RoundDecided) -> None:
         .where((Follow.subject_type == "idea") & (Follow.subject_id == event.idea_id))
         .run()
     )
-    recipients = {row["person"] for row in team} | {row["person"] for row in followers}
-    await _notify(
-        recipients,
+    await deliver(
+        {row["person"] for row in team} | {row["person"] for row in followers},
         "round_decided",
+        "idea",
         event.idea_id,
         {
             "round": event.round_id,
@@ -105,29 +87,23 @@ async def _leaders() -> set[int]:
 
 
 async def _round_escalated(event: RoundEscalated) -> None:
-    await _notify(
+    await deliver(
         await _leaders(),
         "round_escalated",
+        "idea",
         event.idea_id,
         {"round": event.round_id, "idea_title": event.idea_title},
     )
 
 
 async def _leadership_digest(event: LeadershipDigest) -> None:
-    recipients = await _leaders()
-    if recipients:
-        await Notification.insert(
-            *(
-                Notification(
-                    recipient=person,
-                    kind="leadership_digest",
-                    subject_type="pipeline",
-                    subject_id=0,
-                    data={"period": event.period, **event.summary},
-                )
-                for person in sorted(recipients)
-            )
-        ).run()
+    await deliver(
+        await _leaders(),
+        "leadership_digest",
+        "pipeline",
+        0,
+        {"period": event.period, **event.summary},
+    )
 
 
 def register() -> None:

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from incubator.errors import ValidationFailed
+from incubator.i18n import gettext as _
+from incubator.notifications.messages import KINDS
+from incubator.notifications.tables import Delivery, Notification, NotificationPreference
+
+
+async def mark_all_read(person_id: int) -> None:
+    await (
+        Notification.update({Notification.read_at: datetime.now(UTC)})
+        .where((Notification.recipient == person_id) & Notification.read_at.is_null())
+        .run()
+    )
+
+
+async def set_preference(person_id: int, kind: str, delivery: str) -> None:
+    if kind not in KINDS or delivery not in {d.value for d in Delivery}:
+        raise ValidationFailed({f"pref_{kind}": _("Choose how to be told.")})
+    await (
+        NotificationPreference.insert(
+            NotificationPreference(person=person_id, kind=kind, delivery=delivery)
+        )
+        .on_conflict(
+            target=(NotificationPreference.person, NotificationPreference.kind),
+            action="DO UPDATE",
+            values=[NotificationPreference.delivery],
+        )
+        .run()
+    )
