@@ -59,6 +59,7 @@ from incubator.teams.controllers import TeamController
 from incubator.web.auth import session_auth
 from incubator.web.errors import EXCEPTION_HANDLERS
 from incubator.web.health import healthz
+from incubator.web.live import LiveSignalsMiddleware, channels_plugin, live_events
 from incubator.web.locale import LocaleMiddleware
 from incubator.web.query_count import QueryCountMiddleware
 from incubator.web.security import SecurityHeadersMiddleware
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     IdeaController,
                     InsightController,
                     NotificationController,
+                    live_events,
                     CommentController,
                     TeamController,
                     GateController,
@@ -164,7 +166,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         on_app_init=[auth.on_app_init],
-        plugins=[HTMXPlugin(), FlashPlugin(FlashConfig(template_config=templates))],
+        plugins=[
+            HTMXPlugin(),
+            FlashPlugin(FlashConfig(template_config=templates)),
+            channels_plugin(settings.redis_url),
+        ],
         template_config=templates,
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -175,6 +181,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SecurityHeadersMiddleware(hsts=settings.secure_cookies),
             *([] if settings.is_production else [QueryCountMiddleware()]),
             LocaleMiddleware(),
+            LiveSignalsMiddleware(),
             rate_limit.middleware,
         ],
         stores=build_stores(settings),

@@ -92,6 +92,12 @@ class GateController(Controller):
             request, "gates/round.html.jinja2", await round_context(request.user, round_id)
         )
 
+    @get("/gates/{round_id:int}/progress", name="gate_progress")
+    async def progress(self, request: ActorRequest, round_id: FromPath[int]) -> Template:
+        """How many have voted, re-fetched by open pages when a vote comes in."""
+        context = await round_context(request.user, round_id)
+        return render(request, "gates/round.html.jinja2", context, block="progress")
+
     @post("/gates/{round_id:int}/votes")
     async def vote(self, request: ActorRequest, round_id: FromPath[int]) -> Response[Any]:
         form = await read_form(request)

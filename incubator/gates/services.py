@@ -22,6 +22,7 @@ from incubator.gates.tables import Decision, GateRound, PanelMember, RoundStatus
 from incubator.i18n import gettext as _
 from incubator.ideas.services import is_team_member, live_idea
 from incubator.ideas.tables import Idea, IdeaStatus, IdeaTag, TeamMember
+from incubator.live import signal
 from incubator.teams.queries import team_panel
 
 RATIONALE_MAX = 2_000
@@ -251,6 +252,7 @@ async def cast_vote(
                 .where(Vote.id == previous["id"])
                 .run()
             )
+        signal(f"round:{round_id}", "vote")
         await record_event(
             actor_id=actor.id,
             action="vote.replaced" if previous else "vote.cast",
@@ -342,6 +344,7 @@ async def _decide_locked(
         },
     )
     await _apply_outcome(round_, outcome, now, actor_id)
+    signal(f"round:{round_['id']}", "vote")
     return outcome
 
 

@@ -246,6 +246,15 @@ class IdeaController(Controller):
         flash(request, _("Your changes are saved."), category="success")
         return redirect_after_post(request, f"/ideas/{idea_id}")
 
+    @get("/{idea_id:int}/support", name="idea_support_box")
+    async def support_box(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
+        """The support box alone, re-fetched by open pages when someone supports."""
+        if not is_htmx(request):
+            return Redirect(f"/ideas/{idea_id}", status_code=303)
+        await services.live_idea(idea_id)
+        state = await queries.support_state(idea_id, request.user.id)
+        return render(request, "ideas/detail.html.jinja2", {"idea": state}, block="support")
+
     @post("/{idea_id:int}/support")
     async def support(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
         """Support, or withdraw support. htmx swaps the button and count in place."""

@@ -17,6 +17,7 @@ from incubator.i18n import gettext as _
 from incubator.ideas import search
 from incubator.ideas.policies import can_edit_idea, can_merge_ideas, can_support_idea
 from incubator.ideas.tables import Idea, IdeaTag, Support, TeamMember, TeamRole
+from incubator.live import signal
 from incubator.tags import TAG_MAX_LENGTH, parse_tags
 
 TITLE_MAX = 120
@@ -238,6 +239,7 @@ async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
             )
         count = await Idea.select(Idea.support_count).where(Idea.id == idea_id).first().run()
     assert count is not None
+    signal(f"idea:{idea_id}", "support")
     return supported, int(count["support_count"])
 
 

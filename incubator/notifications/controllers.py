@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -37,6 +38,12 @@ class NotificationController(Controller):
     async def inbox(self, request: ActorRequest, page: FromQuery[int] = 1) -> Template:
         notes = await queries.inbox(request.user.id, page)
         return render(request, "notifications/inbox.html.jinja2", {"notes": notes})
+
+    @get("/count", name="notification_count")
+    async def count(self, request: ActorRequest) -> Template:
+        """The header's unread badge, re-fetched when a notification arrives."""
+        me = replace(request.user, unread=await queries.unread_count(request.user.id))
+        return render(request, "notifications/_count.html.jinja2", {"me": me})
 
     @post("/read")
     async def read_all(self, request: ActorRequest) -> Response[Any]:

@@ -15,6 +15,7 @@ from jinja2 import Environment
 from incubator.accounts.tables import Person
 from incubator.db.jobs import claim
 from incubator.i18n import gettext, using_locale
+from incubator.live import signal
 from incubator.notifications.messages import kind_names, link, sentence
 from incubator.notifications.tables import (
     Delivery,
@@ -87,6 +88,8 @@ async def deliver(
                 for person in wanted
             )
         ).run()
+        for person in wanted:
+            signal(f"person:{person}", "unread")
     by_mail = [person for person, delivery in chosen.items() if delivery == Delivery.EMAIL.value]
     if by_mail:
         people = (

@@ -88,3 +88,25 @@ def test_similar_ideas_appear_while_typing(chromium: Browser, server_url: str) -
     page.get_by_label("Title").press_sequentially("refund kiosk", delay=20)
     expect(page.locator("#similar")).to_contain_text("Kiosk for self-service refunds")
     context.close()
+
+
+def test_an_open_page_shows_a_new_support_without_reloading(
+    chromium: Browser, server_url: str
+) -> None:
+    author_context = chromium.new_context(base_url=server_url, locale="en-GB")
+    author = author_context.new_page()
+    register(author, name="Ada Byron", department="Marketing")
+    author.goto("/ideas/new")
+    author.get_by_label("Title").fill("Live counter")
+    author.get_by_label("In a sentence or two").fill("Watch the count move.")
+    author.get_by_role("button", name="Post the idea").click()
+    expect(author.locator("#support .stat__value")).to_have_text("0")
+    author.wait_for_timeout(500)  # the page's event stream is open
+    peer_context = chromium.new_context(base_url=server_url, locale="en-GB")
+    peer = peer_context.new_page()
+    register(peer, name="Bob Dylan", department="Ventes")
+    peer.goto(author.url)
+    peer.get_by_role("button", name="I want this").click()
+    expect(author.locator("#support .stat__value")).to_have_text("1", timeout=10_000)
+    author_context.close()
+    peer_context.close()

@@ -1,0 +1,147 @@
+"""Live updates across workers: two real `incubator serve` processes on one database and
+one Redis. A support made through process A reaches an SSE client connected to process B."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from tests.conftest import BACKEND, POSTGRES_ADMIN_URL, _admin_execute
+
+REDIS_URL = os.environ.get("INCUBATOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    if BACKEND == "postgres":
+        name = f"incubator_live_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+        database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        database_url = f"sqlite:///{tmp_path / 'live.db'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "INCUBATOR_SCHEDULER": "off",
+        "INCUBATOR_DATA_DIR": str(tmp_path / "data"),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "incubator", "migrate"],
+        env=env,
+        check=True,
+        cwd=tmp_path,
+        capture_output=True,
+    )
+    processes, urls = [], []
+    for _worker in range(2):
+        port = _free_port()
+        log = (tmp_path / f"worker-{port}.log").open("w")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "incubator", "serve", "--port", str(port)],
+                env=env,
+                cwd=tmp_path,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url in urls:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+        yield urls[0], urls[1]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=15)
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        if BACKEND == "postgres":
+            asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _post(client: httpx.Client, url: str, data: dict[str, str]) -> httpx.Response:
+    if "csrftoken" not in client.cookies:
+        client.get("/login")
+    return client.post(url, data={**data, "_csrf_token": client.cookies["csrftoken"]})
+
+
+def _register(client: httpx.Client, name: str, department: str) -> None:
+    email = f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com"
+    response = _post(
+        client,
+        "/register",
+        {"email": email, "name": name, "password": "a long password", "department": department},
+    )
+    assert response.status_code == 303, response.text
+
+
+def test_a_support_through_worker_a_reaches_a_page_open_on_worker_b(
+    two_workers: tuple[str, str],
+) -> None:
+    worker_a, worker_b = two_workers
+    with httpx.Client(base_url=worker_a) as ada:
+        _register(ada, "Ada", "Marketing")
+        created = _post(ada, "/ideas/new", {"title": "Live idea", "summary": "Watch it move."})
+        idea_id = created.headers["location"].rsplit("/", 1)[1]
+    bob_on_a = httpx.Client(base_url=worker_a)
+    _register(bob_on_a, "Bob", "Opérations")
+    session = bob_on_a.cookies["incubator_session"]
+
+    lines: queue.Queue[str] = queue.Queue()
+
+    def listen_on_b() -> None:
+        with (
+            httpx.Client(
+                base_url=worker_b, cookies={"incubator_session": session}, timeout=20
+            ) as bob_on_b,
+            bob_on_b.stream("GET", f"/events?idea={idea_id}") as stream,
+        ):
+            assert stream.status_code == 200
+            for line in stream.iter_lines():
+                lines.put(line)
+                if line.startswith("event: support"):
+                    return
+
+    listener = threading.Thread(target=listen_on_b, daemon=True)
+    listener.start()
+    first = lines.get(timeout=10)  # the stream is open on B (": connected")
+    assert "connected" in first
+    supported = _post(bob_on_a, f"/ideas/{idea_id}/support", {})
+    assert supported.status_code == 303
+    received = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(r.startswith("event: support") for r in received):
+        try:
+            received.append(lines.get(timeout=1))
+        except queue.Empty:
+            continue
+    bob_on_a.close()
+    assert any(line.startswith("event: support") for line in received), received
