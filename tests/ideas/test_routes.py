@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -330,3 +331,19 @@ def test_an_idea_page_costs_the_same_queries_with_2_or_40_comments(
     small = query_count(browser.get(f"/ideas/{idea_id}"))
     run(discuss(20))
     assert query_count(browser.get(f"/ideas/{idea_id}")) == small
+
+
+def test_the_edit_window_closes_after_fifteen_minutes(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    idea_id = run(factories.idea(personas["ada"].id))
+    browser.login(personas["bob"].email)
+    browser.post(f"/ideas/{idea_id}/comments", {"body": "Typo here"})
+    comment_id = run(Comment.select(Comment.id).first().run())["id"]
+    run(
+        Comment.update({Comment.created_at: Comment.created_at - timedelta(minutes=16)})
+        .where(Comment.id == comment_id)
+        .run()
+    )
+    assert browser.post(f"/comments/{comment_id}/edit", {"body": "Fixed"}).status_code == 403
+    assert run(Comment.select(Comment.body).first().run()) == {"body": "Typo here"}
