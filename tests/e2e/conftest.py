@@ -60,7 +60,14 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SECRET_KEY",
     ):
         env.pop(name, None)  # the real thing: production-strength hashing, a generated key
-    subprocess.run([sys.executable, "-m", "incubator", "migrate"], env=env, check=True, cwd=workdir)
+    # The demo company gives every page real content (and its people known passwords).
+    subprocess.run(
+        [sys.executable, "-m", "incubator", "demo"],
+        env=env,
+        check=True,
+        cwd=workdir,
+        capture_output=True,
+    )
     port = _free_port()
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(
