@@ -125,3 +125,26 @@ async def attention_rounds(
 async def idea_title(idea_id: int) -> str | None:
     row = await Idea.select(Idea.title).where(Idea.id == idea_id).first().run()
     return None if row is None else str(row["title"])
+
+
+async def invitations_for(person_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    """Open rounds this person was drawn for and has not voted in yet, soonest due first."""
+    voted = Vote.select(Vote.round).where(Vote.voter == person_id)
+    invited = PanelMember.select(PanelMember.round).where(PanelMember.person == person_id)
+    rows: list[dict[str, Any]] = await (
+        GateRound.select(
+            GateRound.id,
+            GateRound.closes_at,
+            GateRound.to_stage,
+            GateRound.idea.title.as_alias("idea_title"),
+        )
+        .where(
+            (GateRound.status == RoundStatus.OPEN.value)
+            & GateRound.id.is_in(invited)
+            & GateRound.id.not_in(voted)
+        )
+        .order_by(GateRound.closes_at)
+        .limit(limit)
+        .run()
+    )
+    return rows

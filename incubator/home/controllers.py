@@ -9,6 +9,7 @@ from incubator.accounts import queries as account_queries
 from incubator.accounts.identity import Actor
 from incubator.challenges import queries as challenge_queries
 from incubator.challenges.controllers import challenge_status_names, source_names
+from incubator.gates import queries as gate_queries
 from incubator.ideas import queries as idea_queries
 from incubator.ideas.stages import stage_names, status_names
 from incubator.teams import queries as team_queries
@@ -23,7 +24,9 @@ async def home(request: Request[Actor, Any, Any]) -> Template:
     ideas = await idea_queries.idea_board(request.user.id, idea_queries.BoardFilters(), per_page=4)
     context = {
         "profile": profile,
+        "invitations": await gate_queries.invitations_for(request.user.id),
         "requests": await team_queries.requests_to_answer(request.user.id),
+        "moved": await idea_queries.followed_ideas_that_moved(request.user.id),
         "open_roles": await team_queries.open_roles_for(request.user.id),
         "challenges": challenges,
         "ideas": ideas,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.query import OrderByRaw
@@ -291,3 +292,26 @@ async def idea_timeline(
         if isinstance(event["data"], str):
             event["data"] = json.loads(event["data"])
     return events
+
+
+async def followed_ideas_that_moved(
+    person_id: int, days: int = 14, limit: int = 5
+) -> list[dict[str, Any]]:
+    """Ideas the person follows (not their own teams') that changed stage recently."""
+    followed = Follow.select(Follow.subject_id).where(
+        (Follow.person == person_id) & (Follow.subject_type == "idea")
+    )
+    mine = TeamMember.select(TeamMember.idea).where(TeamMember.person == person_id)
+    return await (
+        Idea.select(Idea.id, Idea.title, Idea.stage, Idea.status, Idea.stage_entered_at)
+        .where(
+            Idea.id.is_in(followed)
+            & Idea.id.not_in(mine)
+            & Idea.merged_into.is_null()
+            & (Idea.stage_entered_at >= datetime.now(UTC) - timedelta(days=days))
+            & (Idea.stage != "spark")
+        )
+        .order_by(Idea.stage_entered_at, ascending=False)
+        .limit(limit)
+        .run()
+    )
