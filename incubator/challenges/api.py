@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -10,6 +9,7 @@ from litestar.params import FromQuery
 
 from incubator.accounts.identity import Actor
 from incubator.challenges import queries
+from incubator.web.api import jsonable
 
 _FIELDS = (
     "id",
@@ -24,10 +24,6 @@ _FIELDS = (
     "author_name",
     "created_at",
 )
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime | date) else value
 
 
 class ChallengeApiController(Controller):
@@ -49,7 +45,7 @@ class ChallengeApiController(Controller):
         )
         return {
             "items": [
-                {field: _jsonable(row.get(field)) for field in _FIELDS} for row in result.items
+                {field: jsonable(row.get(field)) for field in _FIELDS} for row in result.items
             ],
             "page": result.page,
             "per_page": result.per_page,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -11,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 
 from incubator.accounts.identity import Actor
 from incubator.ideas import queries
+from incubator.web.api import jsonable
 
 MAX_PER_PAGE = 100
 _PUBLIC_FIELDS = (
@@ -32,12 +32,8 @@ _PUBLIC_FIELDS = (
 )
 
 
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime | date) else value
-
-
 def idea_json(row: dict[str, Any], *fields: str) -> dict[str, Any]:
-    return {field: _jsonable(row.get(field)) for field in (*_PUBLIC_FIELDS, *fields)}
+    return {field: jsonable(row.get(field)) for field in (*_PUBLIC_FIELDS, *fields)}
 
 
 class IdeaApiController(Controller):

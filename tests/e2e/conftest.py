@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.conftest import BACKEND, POSTGRES_ADMIN_URL, _admin_execute
+from tests.servers import free_port, wait_until_healthy
 
 CHROMIUM = os.environ.get("INCUBATOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -30,12 +28,6 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +60,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         cwd=workdir,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "incubator", "serve", "--port", str(port)],
@@ -79,16 +71,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError((workdir / "server.log").read_text())
-            time.sleep(0.2)
+        if not wait_until_healthy(url):
+            raise RuntimeError((workdir / "server.log").read_text())
         yield url
     finally:
         process.terminate()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -20,14 +19,9 @@ import pytest
 import redis
 
 from tests.conftest import BACKEND, POSTGRES_ADMIN_URL, _admin_execute
+from tests.servers import free_port, wait_until_healthy
 
 REDIS_URL = os.environ.get("INCUBATOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -55,7 +49,7 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[str, str]]:
     )
     processes, urls = [], []
     for _worker in range(2):
-        port = _free_port()
+        port = free_port()
         log = (tmp_path / f"worker-{port}.log").open("w")
         processes.append(
             subprocess.Popen(
@@ -69,13 +63,7 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[str, str]]:
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+            assert wait_until_healthy(url), tmp_path / "worker.log"
         yield urls[0], urls[1]
     finally:
         for process in processes:
