@@ -77,3 +77,12 @@ class LeadershipDigest:
 
     period: str
     summary: dict[str, int]
+
+
+@dataclass(frozen=True)
+class CommentPosted:
+    subject_type: str
+    subject_id: int
+    comment_id: int
+    author_id: int
+    author_name: str

@@ -11,6 +11,7 @@ from incubator.db.transactions import transaction
 from incubator.discussion.policies import can_delete_comment, can_edit_comment
 from incubator.discussion.tables import Comment, Follow
 from incubator.errors import NotAllowed, NotFound, ValidationFailed
+from incubator.events import CommentPosted, publish
 from incubator.i18n import gettext as _
 
 BODY_MAX = 5_000
@@ -99,6 +100,15 @@ async def add_comment(
         )
         await comment.save().run()
         await follow(actor.id, subject_type, subject_id)
+        await publish(
+            CommentPosted(
+                subject_type=subject_type,
+                subject_id=subject_id,
+                comment_id=comment.id,
+                author_id=actor.id,
+                author_name=actor.name,
+            )
+        )
     return int(comment.id)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from incubator.i18n import gettext as _
 
 KINDS = (
+    "comment_posted",
     "join_requested",
     "join_accepted",
     "join_declined",
@@ -19,6 +20,7 @@ KINDS = (
 
 def kind_names() -> dict[str, str]:
     return {
+        "comment_posted": _("A comment on something I follow"),
         "join_requested": _("Someone asks to join my team"),
         "join_accepted": _("My request to join a team is accepted"),
         "join_declined": _("My request to join a team is declined"),
@@ -31,6 +33,12 @@ def kind_names() -> dict[str, str]:
 
 def sentence(kind: str, data: dict[str, Any]) -> str:
     title = str(data.get("idea_title", ""))
+    if kind == "comment_posted":
+        return _(
+            "%(name)s commented on “%(title)s”.",
+            name=data.get("author", ""),
+            title=data.get("title", ""),
+        )
     if kind == "join_requested":
         return _(
             "%(name)s asks to join your team on “%(title)s”.",
@@ -79,6 +87,8 @@ def link(kind: str, subject_type: str, subject_id: int, data: dict[str, Any]) ->
     """Where the notification leads: the round for gate news, else its subject."""
     if kind in {"panel_invited", "round_decided", "round_escalated"} and "round" in data:
         return f"/gates/{data['round']}"
+    if kind == "comment_posted":
+        return f"/{subject_type}s/{subject_id}#comment-{data.get('comment', '')}"
     if subject_type == "idea":
         return f"/ideas/{subject_id}" + ("#team" if kind.startswith("join_") else "")
     if subject_type == "pipeline":

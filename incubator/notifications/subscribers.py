@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from incubator.accounts.roles import Role
 from incubator.accounts.tables import Person
+from incubator.challenges.tables import Challenge
 from incubator.discussion.tables import Follow
 from incubator.events import (
+    CommentPosted,
     JoinAnswered,
     JoinRequested,
     LeadershipDigest,
@@ -15,7 +17,7 @@ from incubator.events import (
     RoundEscalated,
     subscribe,
 )
-from incubator.ideas.tables import TeamMember
+from incubator.ideas.tables import Idea, Support, TeamMember
 from incubator.notifications.delivery import deliver
 
 
@@ -54,15 +56,16 @@ async def _panel_invited(event: PanelInvited) -> None:
 
 
 async def _round_decided(event: RoundDecided) -> None:
-    """The team and everyone following the idea hear the decision."""
+    """The team, everyone following the idea and everyone supporting it hear the decision."""
     team = await TeamMember.select(TeamMember.person).where(TeamMember.idea == event.idea_id).run()
     followers = (
         await Follow.select(Follow.person)
         .where((Follow.subject_type == "idea") & (Follow.subject_id == event.idea_id))
         .run()
     )
+    supporters = await Support.select(Support.person).where(Support.idea == event.idea_id).run()
     await deliver(
-        {row["person"] for row in team} | {row["person"] for row in followers},
+        {row["person"] for row in (*team, *followers, *supporters)},
         "round_decided",
         "idea",
         event.idea_id,
@@ -106,6 +109,31 @@ async def _leadership_digest(event: LeadershipDigest) -> None:
     )
 
 
+async def _comment_posted(event: CommentPosted) -> None:
+    """Everyone following the subject hears of a new comment, except its author."""
+    followers = (
+        await Follow.select(Follow.person)
+        .where(
+            (Follow.subject_type == event.subject_type) & (Follow.subject_id == event.subject_id)
+        )
+        .run()
+    )
+    title = await _subject_title(event.subject_type, event.subject_id)
+    await deliver(
+        {row["person"] for row in followers} - {event.author_id},
+        "comment_posted",
+        event.subject_type,
+        event.subject_id,
+        {"comment": event.comment_id, "author": event.author_name, "title": title},
+    )
+
+
+async def _subject_title(subject_type: str, subject_id: int) -> str:
+    table: type[Idea] | type[Challenge] = Idea if subject_type == "idea" else Challenge
+    row = await table.select(table.title).where(table.id == subject_id).first().run()
+    return "" if row is None else str(row["title"])
+
+
 def register() -> None:
     """Idempotent: the app and the command line both call it at start-up."""
     subscribe(JoinRequested, _join_requested)
@@ -114,3 +142,4 @@ def register() -> None:
     subscribe(RoundDecided, _round_decided)
     subscribe(RoundEscalated, _round_escalated)
     subscribe(LeadershipDigest, _leadership_digest)
+    subscribe(CommentPosted, _comment_posted)

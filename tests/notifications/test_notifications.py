@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 
 from incubator.accounts import services as accounts
 from incubator.gates import services as gates
+from incubator.ideas import services as ideas
 from incubator.notifications import services
 from incubator.notifications.delivery import queue_daily_digests, unsubscribe_token
 from incubator.notifications.sender import send_due
@@ -243,3 +244,36 @@ def test_the_daily_digest_gathers_a_days_news_once(run: Run, personas: dict[str,
     assert "“First”" in digest["body_text"]
     assert "“Second”" in digest["body_text"]
     assert run(Notification.count().where(Notification.kind == "join_requested").run()) == 2
+
+
+def test_followers_hear_of_comments_and_supporters_of_decisions(
+    run: Run, personas: dict[str, Persona]
+) -> None:
+    async def scenario() -> None:
+        idea_id = await factories.idea(personas["ada"].id, title="Repair café")
+        eve, dan = (
+            await factories.actor(personas["eve"].id),
+            await factories.actor(personas["dan"].id),
+        )
+        await ideas.toggle_support(eve, idea_id)  # supports, does not follow
+        await ideas.comment_on_idea(dan, idea_id, "Which stores first?")  # commenting follows
+        round_id = await gates.submit_to_gate(await factories.actor(personas["ada"].id), idea_id)
+        for voter in await peers(3):
+            await gates.cast_vote(voter, round_id, ballot("go"))
+
+    run(scenario())
+    comments = run(
+        Notification.select(Notification.recipient)
+        .where(Notification.kind == "comment_posted")
+        .run()
+    )
+    assert [row["recipient"] for row in comments] == [personas["ada"].id]  # not Dan himself
+    decided = {
+        row["recipient"]
+        for row in run(
+            Notification.select(Notification.recipient)
+            .where(Notification.kind == "round_decided")
+            .run()
+        )
+    }
+    assert {personas["ada"].id, personas["eve"].id, personas["dan"].id} <= decided
