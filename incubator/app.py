@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -172,6 +173,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             channels_plugin(settings.redis_url),
         ],
         template_config=templates,
+        # Pages and lists shrink several times over gzip; level 5 keeps the CPU cost small.
+        # The live stream stays uncompressed so each event reaches the browser at once.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=5, exclude="^/events"
+        ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,

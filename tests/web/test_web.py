@@ -41,6 +41,19 @@ def test_vendored_assets_are_served(browser: Browser) -> None:
     assert browser.get("/static/vendor/pico.min.css").status_code == 200
 
 
+def test_large_responses_are_gzipped_and_small_ones_left_alone(browser: Browser) -> None:
+    stylesheet = browser.get("/static/css/app.css", headers={"Accept-Encoding": "gzip"})
+    assert stylesheet.headers.get("content-encoding") == "gzip"
+    assert "--ib-bg" in stylesheet.text  # the client inflated it intact
+    page = browser.get("/register", headers={"Accept-Encoding": "gzip"})
+    assert page.headers.get("content-encoding") == "gzip"
+    assert "<form" in page.text
+    health = browser.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in health.headers
+    plain = browser.get("/register", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
 def test_healthz_queries_the_database(browser: Browser) -> None:
     response = browser.get("/healthz")
     assert response.status_code == 200
