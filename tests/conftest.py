@@ -265,7 +265,8 @@ def personas(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> dict[str, Person
             await accounts.set_roles(admin, people[key].id, roles)
         return people
 
-    return run(create())
+    people: dict[str, Persona] = run(create())
+    return people
 
 
 def query_count(response: Any) -> int:

@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -42,7 +43,7 @@ def incubator(database_url: str, tmp_path: Path, *args: str) -> subprocess.Compl
     )
 
 
-async def _fetch(database_url: str, sql: str) -> list[tuple[object, ...]]:
+async def _fetch(database_url: str, sql: str) -> list[tuple[Any, ...]]:
     if database_url.startswith("sqlite"):
         import sqlite3
 

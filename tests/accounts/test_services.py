@@ -24,7 +24,8 @@ Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
 def register(run: Run, email: str = "ada@x.io", **overrides: str) -> Person:
     fields = {"name": "Ada", "password": PASSWORD, "department": "Marketing", **overrides}
-    return run(services.register(email=email, **fields))  # type: ignore[arg-type]
+    person: Person = run(services.register(email=email, **fields))
+    return person
 
 
 def test_register_stores_an_argon2id_hash_and_a_normalised_email(run: Run) -> None:

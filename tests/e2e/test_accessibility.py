@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from incubator.demo import DEMO_PASSWORD
 from tests.e2e.conftest import SCREENSHOTS
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 375, "height": 812}}
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "mobile": {"width": 375, "height": 812},
+}
 
 
 def audit(page: Page) -> list[dict[str, Any]]:

@@ -18,12 +18,13 @@ Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
 def first_gate(run: Run, pipeline_id: int) -> dict[str, Any]:
-    return run(
+    gate: dict[str, Any] = run(
         Gate.select()
         .where((Gate.pipeline == pipeline_id) & (Gate.from_position == 0))
         .first()
         .run()
     )
+    return gate
 
 
 def edit_form(run: Run, pipeline_id: int, **gate_changes: str) -> dict[str, str]:

@@ -61,6 +61,7 @@ def test_three_go_votes_move_the_idea_to_the_next_stage(
         round_id = await services.submit_to_gate(ada, idea_id, rng=random.Random(1))
         outcomes = [await services.cast_vote(p, round_id, ballot("go")) for p in await peers(3)]
         idea = await Idea.select(Idea.stage, Idea.status).where(Idea.id == idea_id).first().run()
+        assert idea is not None
         return outcomes[-1], idea
 
     outcome, idea = run(scenario())
@@ -94,6 +95,8 @@ def test_two_kills_stop_the_idea_and_a_mixed_vote_recycles_it(
             .run()
         )
         status = await Idea.select(Idea.status).where(Idea.id == killed).first().run()
+        assert number is not None
+        assert status is not None
         return [killed_outcome, mixed_outcome, number["number"]], status["status"]
 
     outcomes, status = run(scenario())
@@ -233,10 +236,12 @@ def test_two_decisions_at_once_make_one(run: Run, personas: dict[str, Persona]) 
         for voter in await peers(3):
             await services.cast_vote(voter, round_id, ballot("go"))
         due = (await services.load_round(round_id))["closes_at"]
-        return await asyncio.gather(
-            services.decide_round(round_id, now=due),
-            services.decide_round(round_id, now=due),
-            services.sweep_due_rounds(now=due),
+        return list(
+            await asyncio.gather(
+                services.decide_round(round_id, now=due),
+                services.decide_round(round_id, now=due),
+                services.sweep_due_rounds(now=due),
+            )
         )
 
     outcomes = run(scenario())

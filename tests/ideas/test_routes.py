@@ -208,7 +208,7 @@ def test_merging_is_for_stewards_and_the_old_address_redirects(
 
 def _blind_fixture(run: Run, personas: dict[str, Persona]) -> int:
     challenge_id = run(factories.challenge(personas["cleo"].id))
-    idea_id = run(
+    idea_id: int = run(
         factories.idea(
             personas["ada"].id, title="Anonymous kiosk", blind=True, challenge_id=str(challenge_id)
         )

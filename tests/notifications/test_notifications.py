@@ -108,8 +108,10 @@ def test_each_event_makes_one_notification_and_one_mail_in_the_readers_language(
         "[Incubator] Bob Peer demande à rejoindre votre équipe sur « Casiers connectés ».",
         "[Incubator] Les pairs ont décidé pour « Casiers connectés » : validée.",
     ]
-    assert "Stop these e-mails" not in to_ada[0].get_body(("plain",)).get_content()
-    assert "/notifications/unsubscribe?token=" in to_ada[0].get_body(("plain",)).get_content()
+    body = to_ada[0].get_body(("plain",))
+    assert body is not None
+    assert "Stop these e-mails" not in body.get_content()
+    assert "/notifications/unsubscribe?token=" in body.get_content()
     panel_mails = sorted(m["To"] for m in inbox.messages if m["To"] != personas["ada"].email)
     invited_voters = run(
         Notification.select(Notification.recipient.email.as_alias("email"))

@@ -128,10 +128,12 @@ def test_two_answers_at_once_make_one_decision(run: Run, personas: dict[str, Per
         cleo_request = await services.request_to_join(cleo, idea_id, "hi")
         bob_request = await services.request_to_join(bob, idea_id, "hi")
         await services.answer_request(ada, idea_id, bob_request, accept=True)
-        return await asyncio.gather(
-            services.answer_request(ada, idea_id, cleo_request, accept=True),
-            services.answer_request(bob, idea_id, cleo_request, accept=False),
-            return_exceptions=True,
+        return list(
+            await asyncio.gather(
+                services.answer_request(ada, idea_id, cleo_request, accept=True),
+                services.answer_request(bob, idea_id, cleo_request, accept=False),
+                return_exceptions=True,
+            )
         )
 
     outcomes = run(scenario())

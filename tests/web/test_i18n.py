@@ -52,16 +52,21 @@ def test_every_message_has_a_french_translation() -> None:
     assert not missing, f"{len(missing)} strings lack a French translation: {missing[:10]}"
 
 
+def _texts(value: object) -> list[str]:
+    """A catalogue entry's id or string: one text, or several for plural forms."""
+    if isinstance(value, (list, tuple)):
+        return [str(text) for text in value]
+    return [value] if isinstance(value, str) else []
+
+
 def test_translations_keep_their_placeholders() -> None:
     with (LOCALE_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as po:
         catalog = read_po(po, locale="fr")
     for entry in catalog:
         if not entry.id:
             continue
-        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
-        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
-        wanted = set(PLACEHOLDER.findall(" ".join(ids)))
-        for string in strings:
+        wanted = set(PLACEHOLDER.findall(" ".join(_texts(entry.id))))
+        for string in _texts(entry.string):
             assert set(PLACEHOLDER.findall(string)) <= wanted | {"num"}, entry.id
             assert set(PLACEHOLDER.findall(string)) >= wanted - {"num"}, entry.id
 

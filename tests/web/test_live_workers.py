@@ -124,7 +124,7 @@ def test_a_support_through_worker_a_reaches_a_page_open_on_worker_b(
     assert "connected" in first
     supported = _post(bob_on_a, f"/ideas/{idea_id}/support", {})
     assert supported.status_code == 303
-    received = []
+    received: list[str] = []
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not any(r.startswith("event: support") for r in received):
         try:

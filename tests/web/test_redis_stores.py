@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import cast
 
 import pytest
 import redis
@@ -23,7 +24,7 @@ def redis_db() -> Iterator[redis.Redis]:
     client.flushdb()
     yield client
     client.flushdb()
-    client.close()
+    client.close()  # type: ignore[no-untyped-call]
 
 
 def redis_app() -> Litestar:
@@ -36,7 +37,9 @@ def test_sessions_are_kept_in_redis(
     browser = new_browser(redis_app())
     browser.login(personas["ada"].email)
     session_id = browser.client.cookies["incubator_session"]
-    assert any(session_id in key.decode() for key in redis_db.keys("*sessions*"))
+    assert any(
+        session_id in key.decode() for key in cast("list[bytes]", redis_db.keys("*sessions*"))
+    )
     assert browser.get("/profile").status_code == 200
 
 
