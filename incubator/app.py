@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -119,7 +120,9 @@ def _is_auth_post(request: Any) -> bool:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     notification_subscribers.register()
-    templates = template_config(settings.templates_dir, auto_reload=not settings.is_production)
+    templates = template_config(
+        settings.templates_dir, settings.static_dir, auto_reload=not settings.is_production
+    )
     auth = session_auth(load_signed_in, actor_for_token, secure_cookies=settings.secure_cookies)
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.auth_posts_per_minute),
@@ -163,7 +166,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 directories=[settings.static_dir],
                 opt={"public": True},
                 include_in_schema=False,
-                cache_control=None,
+                # Pages link assets through static_url(), whose hash changes with the file.
+                cache_control=CacheControlHeader(max_age=31_536_000, public=True, immutable=True)
+                if settings.is_production
+                else CacheControlHeader(no_cache=True),
             ),
         ],
         on_app_init=[auth.on_app_init],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -10,7 +12,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from incubator import __version__
 from incubator.i18n import (
     LOCALE_NAMES,
     SUPPORTED_LOCALES,
@@ -75,7 +76,24 @@ def avatar_seed_filter(value: int | str) -> int:
     return sum(str(value).encode()) % 8
 
 
-def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
+def static_url_builder(static_dir: Path) -> Callable[[str], str]:
+    """`static_url("css/app.css")` gives the file's URL with a hash of its bytes, so a
+    browser may cache it forever and still fetches a changed file at once."""
+    fingerprints = {
+        path.relative_to(static_dir).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        for path in static_dir.rglob("*")
+        if path.is_file()
+    }
+
+    def static_url(path: str) -> str:
+        return f"/static/{path}?v={fingerprints[path]}"
+
+    return static_url
+
+
+def build_environment(
+    templates_dir: Path, *, auto_reload: bool, static_dir: Path | None = None
+) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=True,
@@ -102,8 +120,9 @@ def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
         current_locale=current_locale,
         supported_locales=SUPPORTED_LOCALES,
         locale_names=LOCALE_NAMES,
-        asset_version=__version__,
     )
+    if static_dir is not None:
+        env.globals["static_url"] = static_url_builder(static_dir)
     # The component macros are globals so that a block rendered alone for htmx (which
     # skips its template's top-level imports) sees them too.
     env.globals["ui"] = env.get_template("components/ui.html.jinja2").module
@@ -113,7 +132,7 @@ def build_environment(templates_dir: Path, *, auto_reload: bool) -> Environment:
 
 
 def template_config(
-    templates_dir: Path, *, auto_reload: bool
+    templates_dir: Path, static_dir: Path, *, auto_reload: bool
 ) -> TemplateConfig[JinjaTemplateEngine]:
-    env = build_environment(templates_dir, auto_reload=auto_reload)
+    env = build_environment(templates_dir, auto_reload=auto_reload, static_dir=static_dir)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from incubator.accounts import services as accounts
+from incubator.app import create_app
+from incubator.settings import get_settings
 from tests.conftest import PASSWORD, Browser, Persona, query_count
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
@@ -39,6 +44,26 @@ def test_vendored_assets_are_served(browser: Browser) -> None:
     assert "htmx" in htmx.text[:2000]
     assert browser.get("/static/css/app.css").status_code == 200
     assert browser.get("/static/vendor/pico.min.css").status_code == 200
+
+
+def test_assets_are_linked_by_content_hash_and_cached_for_good_in_production(
+    new_browser: Callable[..., Browser],
+) -> None:
+    settings = replace(get_settings(), env="production")
+    browser = new_browser(create_app(settings))
+    html = browser.get("/login").text
+    links = dict(re.findall(r'"/static/([^"?]+)\?v=([0-9a-f]{12})"', html))
+    assert set(links) >= {"css/app.css", "vendor/pico.min.css", "vendor/htmx.min.js"}
+    for path, version in links.items():
+        content = (settings.static_dir / path).read_bytes()
+        assert version == hashlib.sha256(content).hexdigest()[:12], path
+    stylesheet = browser.get(f"/static/css/app.css?v={links['css/app.css']}")
+    assert "immutable" in stylesheet.headers["cache-control"]
+    assert "max-age=31536000" in stylesheet.headers["cache-control"]
+
+
+def test_assets_are_revalidated_in_development(browser: Browser) -> None:
+    assert browser.get("/static/css/app.css").headers["cache-control"] == "no-cache"
 
 
 def test_large_responses_are_gzipped_and_small_ones_left_alone(browser: Browser) -> None:
