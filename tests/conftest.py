@@ -216,6 +216,10 @@ def new_browser(app: Litestar, client: TestClient[Litestar]) -> Callable[..., Br
     return make
 
 
+# How tests annotate the `run` fixture.
+Run = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
 @pytest.fixture
 def run(client: TestClient[Litestar]) -> Callable[[Coroutine[Any, Any, T]], T]:
     """Run a coroutine on the app's own event loop (where its connection pool lives)."""

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 import pytest
 
 from incubator.db.audit import record_event
 from incubator.db.tables import AuditEvent
 from incubator.db.transactions import engine, is_sqlite
 from incubator.piccolo_conf import APP_REGISTRY
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
+from tests.conftest import Run
 
 
 async def _database_columns(table: str) -> set[str]:

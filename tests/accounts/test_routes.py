@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
@@ -12,9 +11,8 @@ from incubator.accounts.tables import Person
 from incubator.app import create_app
 from incubator.db.tables import AuditEvent
 from incubator.settings import get_settings
-from tests.conftest import PASSWORD, Browser, Persona, count_people, text_of
+from tests.conftest import PASSWORD, Browser, Persona, Run, count_people, text_of
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 ADA = {"email": "ada@x.io", "name": "Ada", "password": PASSWORD, "department": "Marketing"}
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -17,9 +15,7 @@ from incubator.accounts.throttle import LoginThrottle
 from incubator.db.tables import AuditEvent
 from incubator.db.transactions import is_unique_violation
 from incubator.errors import NotAllowed, TooManyAttempts, ValidationFailed
-from tests.conftest import PASSWORD, Persona
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
+from tests.conftest import PASSWORD, Persona, Run
 
 
 def register(run: Run, email: str = "ada@x.io", **overrides: str) -> Person:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 
@@ -13,9 +12,8 @@ from incubator.challenges.tables import Challenge
 from incubator.db.tables import AuditEvent
 from tests import factories
 from tests.accounts.test_routes import field_error
-from tests.conftest import Browser, Persona, text_of
+from tests.conftest import Browser, Persona, Run, text_of
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 CHALLENGE = {
     "title": "How might customer service market our products?",
     "problem": "Our advisers talk to **10,000** customers a day.",

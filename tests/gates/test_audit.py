@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 import pytest
 
 from incubator.gates import services
 from incubator.gates.tables import Gate
 from tests import factories
-from tests.conftest import Browser, Persona, query_count
+from tests.conftest import Browser, Persona, Run, query_count
 from tests.gates.helpers import ballot, idea_with_team, peers
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
 async def submitted_round(author_id: int, voters: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from incubator.db.tables import AuditEvent
@@ -11,10 +10,8 @@ from incubator.gates.pipelines import ensure_default_pipeline
 from incubator.gates.tables import Criterion, Gate, GateRound, Pipeline, Stage
 from tests import factories
 from tests.accounts.test_routes import field_error
-from tests.conftest import Browser, Persona
+from tests.conftest import Browser, Persona, Run
 from tests.gates.helpers import idea_with_team
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
 def first_gate(run: Run, pipeline_id: int) -> dict[str, Any]:

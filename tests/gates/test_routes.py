@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -14,10 +13,9 @@ from incubator.gates.tables import Gate, GateRound, Vote
 from incubator.ideas.tables import Idea
 from tests import factories
 from tests.accounts.test_routes import field_error
-from tests.conftest import PASSWORD, Browser, Persona, query_count, text_of
+from tests.conftest import PASSWORD, Browser, Persona, Run, query_count, text_of
 from tests.gates.helpers import ballot, idea_with_team, peers
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 GO_FORM = {
     "decision": "go",
     "score_customer_value": "4",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -18,10 +17,9 @@ from incubator.gates.tables import Gate, GateRound, PanelMember, Vote
 from incubator.ideas.tables import Idea
 from incubator.notifications.tables import Notification
 from tests import factories
-from tests.conftest import Persona
+from tests.conftest import Persona, Run
 from tests.gates.helpers import GO, LOW, ballot, idea_with_team, peers
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 CRITERIA = [{"key": "a", "weight": 1.0}, {"key": "b", "weight": 2.0}]
 
 

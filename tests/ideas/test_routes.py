@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -15,9 +14,8 @@ from incubator.ideas import services
 from incubator.ideas.tables import Idea
 from tests import factories
 from tests.accounts.test_routes import field_error
-from tests.conftest import PASSWORD, Browser, Persona, query_count, text_of
+from tests.conftest import PASSWORD, Browser, Persona, Run, query_count, text_of
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 IDEA = {
     "title": "Refunds at the counter",
     "summary": "Refund in store, in one minute.",

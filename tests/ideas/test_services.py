@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,9 +16,7 @@ from incubator.errors import NotAllowed, ValidationFailed
 from incubator.ideas import queries, search, services
 from incubator.ideas.tables import Idea, Support
 from tests import factories
-from tests.conftest import Persona
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
+from tests.conftest import Persona, Run
 
 
 def test_proposing_an_idea_indexes_it_and_the_author_follows(

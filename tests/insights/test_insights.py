@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 import pytest
 
@@ -12,9 +10,8 @@ from incubator.insights import services
 from incubator.insights.tables import Insight, InsightLink, InsightSeen
 from tests import factories
 from tests.accounts.test_routes import field_error
-from tests.conftest import Browser, Persona, query_count, text_of
+from tests.conftest import Browser, Persona, Run, query_count, text_of
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 QUOTE = {
     "quote": "Vos conseillers m'ont rappelé le lendemain : bluffant !",
     "channel": "phone",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
@@ -25,10 +25,8 @@ from incubator.notifications.tables import Notification, NotificationPreference,
 from incubator.settings import get_settings
 from incubator.teams import services as teams
 from tests import factories
-from tests.conftest import Browser, Persona, query_count, text_of
+from tests.conftest import Browser, Persona, Run, query_count, text_of
 from tests.gates.helpers import ballot, peers
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
 class Inbox:

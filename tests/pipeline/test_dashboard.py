@@ -10,9 +10,7 @@ Every round is decided one day after it opened."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -21,10 +19,9 @@ from incubator.gates import services
 from incubator.ideas.tables import Idea
 from incubator.pipeline.queries import Filters, dashboard
 from tests import factories
-from tests.conftest import Browser, Persona, query_count
+from tests.conftest import Browser, Persona, Run, query_count
 from tests.gates.helpers import ballot, idea_with_team, peers
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 NOW = datetime.now(UTC).replace(microsecond=0)
 T = NOW - timedelta(days=100)
 

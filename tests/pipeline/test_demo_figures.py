@@ -18,13 +18,9 @@ script (incubator/demo.py, _JOURNEYS and _seed_gates):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from incubator.demo import seed_demo
 from incubator.pipeline.queries import Filters, dashboard
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
+from tests.conftest import Run
 
 
 def test_the_dashboard_over_the_demo_company(run: Run) -> None:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
 
 from incubator.notifications.tables import Notification
 from incubator.scheduler import tick
-from tests.conftest import Persona
+from tests.conftest import Persona, Run
 from tests.pipeline.test_dashboard import NOW, build
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
 def test_one_digest_a_week_for_leadership(run: Run, personas: dict[str, Persona]) -> None:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 import pytest
 
 from incubator.pipeline.exports import neutralise
 from tests import factories
-from tests.conftest import Browser, Persona, query_count, text_of
+from tests.conftest import Browser, Persona, Run, query_count, text_of
 from tests.gates.helpers import idea_with_team
 from tests.pipeline.test_dashboard import build
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 RESTRICTED = ["/pipeline/people", "/pipeline.csv", "/pipeline/rounds.csv", "/pipeline/votes.csv"]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,9 +17,7 @@ from incubator.teams import queries, services
 from incubator.teams.tables import JoinRequest, RoleWanted
 from tests import factories
 from tests.accounts.test_routes import field_error
-from tests.conftest import PASSWORD, Browser, Persona, query_count, text_of
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
+from tests.conftest import PASSWORD, Browser, Persona, Run, query_count, text_of
 
 
 def members(run: Run, idea_id: int) -> set[int]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from openapi_spec_validator import validate
@@ -12,9 +11,8 @@ from incubator.accounts import tokens
 from incubator.accounts.tables import ApiToken
 from incubator.errors import NotFound
 from tests import factories
-from tests.conftest import Browser, Persona
+from tests.conftest import Browser, Persona, Run
 
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 API_ROUTES = {"/api/v1/ideas", "/api/v1/ideas/{idea_id}", "/api/v1/challenges", "/api/v1/pipeline"}
 
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from incubator.discussion import services as discussion
 from incubator.gates import services as gates
 from incubator.gates.tables import PanelMember
 from tests import factories
-from tests.conftest import Browser, Persona, query_count, text_of
+from tests.conftest import Browser, Persona, Run, query_count, text_of
 from tests.gates.helpers import ballot, idea_with_team, peers
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
 def test_an_invitation_to_vote_waits_on_the_home_page_until_the_vote(

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
 from incubator.accounts import services as accounts
 from incubator.app import create_app
 from incubator.settings import get_settings
-from tests.conftest import PASSWORD, Browser, Persona, query_count
-
-Run = Callable[[Coroutine[Any, Any, Any]], Any]
+from tests.conftest import PASSWORD, Browser, Persona, Run, query_count
 
 
 def test_every_page_carries_the_security_headers(browser: Browser) -> None:
