@@ -37,7 +37,7 @@ from incubator.accounts.tokens import actor_for_token
 from incubator.audit.controllers import audit_log
 from incubator.challenges.api import ChallengeApiController
 from incubator.challenges.controllers import ChallengeController
-from incubator.db.engines import enable_wal
+from incubator.db.engines import IncubatorSQLiteEngine, enable_wal
 from incubator.db.transactions import engine
 from incubator.discussion.controllers import CommentController
 from incubator.gates.controllers import GateController
@@ -94,14 +94,15 @@ async def open_database() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
-    else:
+    elif isinstance(db, IncubatorSQLiteEngine):
         enable_wal(settings.sqlite_path)
+        await db.start_connection_pool()
     await ensure_default_pipeline()
 
 
 async def close_database() -> None:
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine | IncubatorSQLiteEngine):
         await db.close_connection_pool()
 
 

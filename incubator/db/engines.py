@@ -7,15 +7,17 @@ queries.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 _recorded: ContextVar[list[str] | None] = ContextVar("incubator_recorded_queries", default=None)
@@ -48,14 +50,158 @@ class TunedSQLiteConnection(sqlite3.Connection):
         self.execute("PRAGMA busy_timeout = 10000")
 
 
+class _PooledTransaction(SQLiteTransaction):
+    """A transaction on the engine's one writer connection, held for its whole life.
+
+    It always begins IMMEDIATE, so it takes SQLite's write lock up front and other
+    processes queue on busy_timeout instead of failing on a lock upgrade."""
+
+    engine: IncubatorSQLiteEngine
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.engine.acquire_writer()
+        try:
+            await self.begin()
+        except BaseException:
+            await asyncio.shield(self.engine.release_writer(self.connection))
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def begin(self) -> None:
+        await self.connection.execute("BEGIN IMMEDIATE")
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.connection.execute("ROLLBACK")
+            elif not self._committed and not self._rolled_back:
+                await self.connection.execute("COMMIT")
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            # Shielded: a cancelled request must still hand back a clean writer.
+            await asyncio.shield(self.engine.release_writer(self.connection))
+        return exception is None
+
+
+_READ_QUERY_TYPES = frozenset({"select", "count", "exists", "objects"})
+
+
 class IncubatorSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine opens a connection (and a thread) per statement. Once
+    `start_connection_pool` has run, this one keeps persistent connections instead: a few
+    read-only readers for SELECTs, and one writer, behind a lock, for every write and
+    transaction. Before that (command line, migrations) it behaves as stock Piccolo."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._all_readers: list[aiosqlite.Connection] = []
+        self._writer: aiosqlite.Connection | None = None
+        self._writer_lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _connect(self, *, read_only: bool) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        if read_only:
+            await connection.execute("PRAGMA query_only = 1")
+        return connection
+
+    async def start_connection_pool(self, readers: int = 4, **_kwargs: Any) -> None:
+        if self._writer is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._writer_lock = asyncio.Lock()
+        self._writer = await self._connect(read_only=False)
+        self._all_readers = [await self._connect(read_only=True) for _ in range(readers)]
+        self._readers = asyncio.Queue()
+        for reader in self._all_readers:
+            self._readers.put_nowait(reader)
+
+    async def close_connection_pool(self) -> None:
+        async with self._writer_lock:
+            connections = [*self._all_readers, *([self._writer] if self._writer else [])]
+            self._writer, self._readers, self._all_readers, self._loop = None, None, [], None
+        for connection in connections:
+            await connection.close()
+
+    def _pooled(self) -> bool:
+        """The pool serves only the event loop that opened it."""
+        if self._writer is None:
+            return False
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    async def acquire_writer(self) -> aiosqlite.Connection:
+        if not self._pooled():
+            return await self.get_connection()
+        await self._writer_lock.acquire()
+        assert self._writer is not None
+        return self._writer
+
+    async def release_writer(self, connection: aiosqlite.Connection) -> None:
+        """Wait for anything still queued on the writer, roll back whatever a cancelled
+        task left open, then let the next writer in. (Unpooled: close the connection.)"""
+        writer = self._writer
+        if connection is not writer:
+            await connection.close()
+            return
+        try:
+            await writer.execute("SELECT 1")
+            if writer.in_transaction:
+                await writer.rollback()
+        finally:
+            self._writer_lock.release()
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.immediate,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _PooledTransaction(
+            engine=self, transaction_type=TransactionType.immediate, allow_nested=allow_nested
+        )
+
+    async def _execute(self, connection: aiosqlite.Connection, sql: str, args: list[Any]) -> Any:
+        async with connection.execute(sql, args) as cursor:
+            return await cursor.fetchall()
+
+    async def _run(self, sql: str, args: list[Any], *, read: bool) -> Any:
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            return await self._execute(transaction.connection, sql, args)
+        if not self._pooled():
+            return await self._run_in_new_connection(query=sql, args=args)
+        if read:
+            assert self._readers is not None
+            reader = await self._readers.get()
+            try:
+                return await self._execute(reader, sql, args)
+            finally:
+                self._readers.put_nowait(reader)
+        writer = await self.acquire_writer()
+        try:
+            return await self._execute(writer, sql, args)
+        finally:
+            await asyncio.shield(self.release_writer(writer))
+
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         _record(querystring)
-        return await super().run_querystring(querystring, in_pool=in_pool)
+        sql, args = querystring.compile_string(engine_type=self.engine_type)
+        read = querystring.query_type in _READ_QUERY_TYPES or sql.lstrip()[:6].upper() == "SELECT"
+        return await self._run(sql, args, read=read)
 
     async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
         _record(ddl)
-        return await super().run_ddl(ddl, in_pool=in_pool)
+        return await self._run(ddl, [], read=False)
 
 
 class IncubatorPostgresEngine(PostgresEngine):
