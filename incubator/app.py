@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
+from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
@@ -118,6 +119,11 @@ def _is_auth_post(request: Any) -> bool:
     return request.method == "POST" and request.url.path in _AUTH_POSTS
 
 
+def count_queries_outermost(app_config: AppConfig) -> AppConfig:
+    app_config.middleware.insert(0, QueryCountMiddleware())
+    return app_config
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     notification_subscribers.register()
@@ -173,7 +179,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 else CacheControlHeader(no_cache=True),
             ),
         ],
-        on_app_init=[auth.on_app_init],
+        # Counting runs outermost, so the session and sign-in lookups are counted too.
+        on_app_init=[auth.on_app_init]
+        + ([] if settings.is_production else [count_queries_outermost]),
         plugins=[
             HTMXPlugin(),
             FlashPlugin(FlashConfig(template_config=templates)),
@@ -192,7 +200,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         middleware=[
             SecurityHeadersMiddleware(hsts=settings.secure_cookies),
-            *([] if settings.is_production else [QueryCountMiddleware()]),
             LocaleMiddleware(),
             LiveSignalsMiddleware(),
             rate_limit.middleware,

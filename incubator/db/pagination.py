@@ -1,12 +1,29 @@
+"""Pages of long lists.
+
+Numbered pages (`?page=N`) use OFFSET, which is cheap near the start. Following "Next" or
+"Previous" uses keyset pagination instead (`?after=` / `?before=` a cursor: the sort key
+of the last or first row shown), so page 1,000 costs what page 1 costs. Totals are
+counted only up to a cap: past it the page says "more than 1,000", which keeps the count
+as cheap at 100,000 rows as at 100.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from piccolo.query import OrderByRaw, WhereRaw
+from piccolo.query.methods.select import Select
+from piccolo.querystring import QueryString
+
+from incubator.db.transactions import engine
 
 T = TypeVar("T")
 
 DEFAULT_PER_PAGE = 20
 MAX_PAGE = 10_000
+COUNT_CAP = 1_000
 
 
 def clamp_page(page: int | None) -> int:
@@ -19,19 +36,103 @@ class Page(Generic[T]):
     page: int
     per_page: int
     total: int
+    # The total stopped at COUNT_CAP: there are at least this many.
+    total_capped: bool = False
+    # Keyset cursors for the neighbouring pages (None: no such page, or not keyset).
+    next_after: str | None = None
+    prev_before: str | None = None
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-self.total // self.per_page), self.page)
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "items": self.items,
-            "page": self.page,
-            "per_page": self.per_page,
-            "total": self.total,
-        }
+    @property
+    def has_next(self) -> bool:
+        return self.next_after is not None or self.page < self.pages
+
+
+def parse_cursor(raw: str | None, width: int) -> tuple[int, ...] | None:
+    """A cursor is the sort key's integers joined by dots; anything else is ignored."""
+    if not raw:
+        return None
+    parts = raw.split(".")
+    if len(parts) != width or not all(part.lstrip("-").isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def format_cursor(key: Sequence[int]) -> str:
+    return ".".join(str(int(value)) for value in key)
+
+
+@dataclass(frozen=True)
+class KeysetOrder:
+    """A descending sort on SQL expressions that end in a unique column, and how to read
+    that sort key back from a row."""
+
+    expressions: tuple[str, ...]
+    key_of: Callable[[dict[str, Any]], tuple[int, ...]]
+
+    def _row(self) -> str:
+        return "(" + ", ".join(self.expressions) + ")"
+
+    def ordered(self, query: Select[Any], *, ascending: bool = False) -> Select[Any]:
+        return query.order_by(*(OrderByRaw(e) for e in self.expressions), ascending=ascending)
+
+    def beyond(self, cursor: tuple[int, ...], *, backwards: bool) -> WhereRaw:
+        placeholders = ", ".join("{}" for _ in cursor)
+        operator = ">" if backwards else "<"
+        return WhereRaw(f"{self._row()} {operator} ({placeholders})", *cursor)
+
+
+async def keyset_page(
+    select: Callable[[], Select[Any]],
+    order: KeysetOrder,
+    *,
+    page: int,
+    per_page: int,
+    after: str | None,
+    before: str | None,
+) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """One page of rows and the cursors of the pages after and before it.
+
+    With a cursor the rows come by keyset; without, by OFFSET from the page number.
+    `select` builds a fresh query each time (Piccolo's queries change as they are refined).
+    """
+    width = len(order.expressions)
+    after_key, before_key = parse_cursor(after, width), parse_cursor(before, width)
+    if before_key is not None and page > 1:
+        rows = await (
+            order.ordered(select().where(order.beyond(before_key, backwards=True)), ascending=True)
+            .limit(per_page)
+            .run()
+        )
+        rows.reverse()
+        more_after = True
+    else:
+        if after_key is not None:
+            query = select().where(order.beyond(after_key, backwards=False))
+        else:
+            query = select().offset((page - 1) * per_page)
+        fetched = await order.ordered(query).limit(per_page + 1).run()
+        more_after = len(fetched) > per_page
+        rows = fetched[:per_page]
+    if not rows:
+        return [], None, None
+    next_after = format_cursor(order.key_of(rows[-1])) if more_after else None
+    prev_before = format_cursor(order.key_of(rows[0])) if page > 1 else None
+    return rows, next_after, prev_before
+
+
+async def capped_count(query: Select[Any]) -> tuple[int, bool]:
+    """How many rows the query selects, counting no further than COUNT_CAP."""
+    limited = query.limit(COUNT_CAP + 1).querystrings[0]
+    rows = await engine().run_querystring(
+        QueryString("SELECT count(*) AS n FROM ({}) AS capped", limited)
+    )
+    count = int(rows[0]["n"])
+    return (COUNT_CAP, True) if count > COUNT_CAP else (count, False)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
-
 from incubator.db.pagination import Page, clamp_page
 from incubator.discussion.tables import Comment
 
@@ -57,20 +55,3 @@ async def thread(
         _present(row)
         row["replies"] = replies.get(row["id"], [])
     return Page(items=tops, page=number, per_page=per_page, total=total)
-
-
-async def comment_counts(subject_type: str, subject_ids: list[int]) -> dict[int, int]:
-    """Live comments per subject, for a page of cards, in one query."""
-    if not subject_ids:
-        return {}
-    rows = await (
-        Comment.select(Comment.subject_id, Count(Comment.id, alias="comments"))
-        .where(
-            (Comment.subject_type == subject_type)
-            & Comment.subject_id.is_in(subject_ids)
-            & Comment.deleted_at.is_null()
-        )
-        .group_by(Comment.subject_id)
-        .run()
-    )
-    return {row["subject_id"]: row["comments"] for row in rows}

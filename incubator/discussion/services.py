@@ -8,6 +8,7 @@ from typing import Any
 from incubator.accounts.identity import Actor
 from incubator.db.audit import record_event
 from incubator.db.transactions import transaction
+from incubator.discussion import counters
 from incubator.discussion.policies import can_delete_comment, can_edit_comment
 from incubator.discussion.tables import Comment, Follow
 from incubator.errors import NotAllowed, NotFound, ValidationFailed
@@ -99,6 +100,7 @@ async def add_comment(
             parent=parent_id,
         )
         await comment.save().run()
+        await counters.adjust(subject_type, subject_id, +1)
         await follow(actor.id, subject_type, subject_id)
         await publish(
             CommentPosted(
@@ -151,11 +153,14 @@ async def delete_comment(actor: Actor, comment_id: int) -> dict[str, Any]:
     if not can_delete_comment(actor, row["author"]):
         raise NotAllowed(_("Only the author of a comment or a steward can delete it."))
     async with transaction():
-        await (
+        deleted = await (
             Comment.update({Comment.deleted_at: datetime.now(UTC), Comment.deleted_by: actor.id})
-            .where(Comment.id == comment_id)
+            .where((Comment.id == comment_id) & Comment.deleted_at.is_null())
+            .returning(Comment.id)
             .run()
         )
+        # Two stewards deleting at once take the comment off the count once.
+        await counters.adjust(row["subject_type"], row["subject_id"], -len(deleted))
         if row["author"] != actor.id:
             await record_event(
                 actor_id=actor.id,
@@ -174,6 +179,7 @@ async def move_subject(subject_type: str, from_id: int, to_id: int) -> None:
         .where((Comment.subject_type == subject_type) & (Comment.subject_id == from_id))
         .run()
     )
+    await counters.recount(subject_type, [from_id, to_id])
     followers = (
         await Follow.select(Follow.person)
         .where((Follow.subject_type == subject_type) & (Follow.subject_id == from_id))

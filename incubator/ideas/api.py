@@ -51,7 +51,10 @@ class IdeaApiController(Controller):
         stage: FromQuery[str] = "",
         page: FromQuery[int] = 1,
         per_page: FromQuery[int] = 20,
+        after: FromQuery[str] = "",
     ) -> dict[str, Any]:
+        """Follow `next_after` (as `after=`, with `page` + 1) for the next page: it costs
+        the same however deep. `total` stops counting at 1,000 (`total_capped`)."""
         filters = queries.BoardFilters(
             q=q[:200],
             sort=sort if sort in queries.SORTS else "newest",
@@ -60,12 +63,14 @@ class IdeaApiController(Controller):
             stage=stage,
         )
         size = min(max(per_page, 1), MAX_PER_PAGE)
-        result = await queries.idea_board(request.user.id, filters, page, size)
+        result = await queries.idea_board(request.user.id, filters, page, size, after=after[:40])
         return {
             "items": [idea_json(row) for row in result.items],
             "page": result.page,
             "per_page": result.per_page,
             "total": result.total,
+            "total_capped": result.total_capped,
+            "next_after": result.next_after,
         }
 
     @get("/{idea_id:int}", summary="One idea")

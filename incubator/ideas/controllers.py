@@ -149,6 +149,8 @@ class IdeaController(Controller):
         stage: FromQuery[str] = "",
         looking: FromQuery[str] = "",
         page: FromQuery[int] = 1,
+        after: FromQuery[str] = "",
+        before: FromQuery[str] = "",
     ) -> Template:
         within = None
         if looking == "people":
@@ -163,7 +165,9 @@ class IdeaController(Controller):
             stage=stage,
             within=within,
         )
-        results = await queries.idea_board(request.user.id, filters, page)
+        results = await queries.idea_board(
+            request.user.id, filters, page, after=after[:40], before=before[:40]
+        )
         context = {
             "results": results,
             "filters": filters,

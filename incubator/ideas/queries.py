@@ -11,11 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from piccolo.query import OrderByRaw
 from piccolo.query.methods.select import Select
 
 from incubator.accounts.tables import Person
-from incubator.db.pagination import DEFAULT_PER_PAGE, Page, clamp_page
+from incubator.db.pagination import (
+    DEFAULT_PER_PAGE,
+    KeysetOrder,
+    Page,
+    capped_count,
+    clamp_page,
+    keyset_page,
+)
 from incubator.db.tables import AuditEvent
 from incubator.discussion import queries as discussion
 from incubator.discussion.tables import Follow
@@ -36,6 +42,7 @@ _CARD = (
     Idea.blind,
     Idea.revealed_at,
     Idea.support_count,
+    Idea.comment_count,
     Idea.created_at,
     Idea.stage_entered_at,
     Idea.challenge.as_alias("challenge_id"),
@@ -45,10 +52,10 @@ _CARD = (
     Idea.author._.department._.name.as_alias("author_department"),
 )
 
-_STAGE_ORDER = (
-    "CASE idea.stage "
+_STAGE_RANK = (
+    "(CASE idea.stage "
     + " ".join(f"WHEN '{key}' THEN {position}" for position, key in enumerate(STAGE_KEYS))
-    + " ELSE 99 END DESC"
+    + " ELSE 99 END)"
 )
 
 
@@ -95,7 +102,6 @@ async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str
     ids = [row["id"] for row in rows]
     tags: dict[int, list[str]] = {}
     supported: set[int] = set()
-    counts: dict[int, int] = {}
     teams: set[int] = set()
     if ids:
         for tag_row in (
@@ -111,13 +117,11 @@ async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str
             .where((Support.person == viewer_id) & Support.idea.is_in(ids))
             .run()
         }
-        counts = await discussion.comment_counts("idea", ids)
         teams = await ideas_on_team_of(viewer_id, ids)
     for row in rows:
         mask(row, viewer_id, on_team=row["id"] in teams)
         row["tags"] = tags.get(row["id"], [])
         row["supported"] = row["id"] in supported
-        row["comment_count"] = counts.get(row["id"], 0)
     return rows
 
 
@@ -134,30 +138,59 @@ def _conditions(filters: BoardFilters) -> Any:
     return condition
 
 
+def _stage_rank(row: dict[str, Any]) -> int:
+    return STAGE_KEYS.index(row["stage"]) if row["stage"] in STAGE_KEYS else 99
+
+
+_ORDERS = {
+    "newest": KeysetOrder(("idea.id",), lambda row: (row["id"],)),
+    "supported": KeysetOrder(
+        ("idea.support_count", "idea.id"), lambda row: (row["support_count"], row["id"])
+    ),
+    "stage": KeysetOrder((_STAGE_RANK, "idea.id"), lambda row: (_stage_rank(row), row["id"])),
+}
+
+
 async def idea_board(
-    viewer_id: int, filters: BoardFilters, page: int | None = 1, per_page: int = DEFAULT_PER_PAGE
+    viewer_id: int,
+    filters: BoardFilters,
+    page: int | None = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+    *,
+    after: str | None = None,
+    before: str | None = None,
 ) -> Page[dict[str, Any]]:
+    """A page of the board. Search results come best first, by page number; the other
+    orders page by keyset when a cursor is given (see incubator.db.pagination)."""
     number = clamp_page(page)
-    condition = _conditions(filters)
     if search.terms(filters.q):
-        among = Idea.select(Idea.id).where(condition).querystrings[0]
+        among = Idea.select(Idea.id).where(_conditions(filters)).querystrings[0]
         ids, total = await search.matching_ids(
             filters.q, limit=per_page, offset=(number - 1) * per_page, among=among
         )
         rows = await Idea.select(*_CARD).where(Idea.id.is_in(ids)).run() if ids else []
         position = {idea_id: index for index, idea_id in enumerate(ids)}
         rows.sort(key=lambda row: position[row["id"]])
-    else:
-        total = await Idea.count().where(condition).run()
-        query = Idea.select(*_CARD).where(condition)
-        if filters.sort == "supported":
-            query = query.order_by(Idea.support_count, Idea.id, ascending=False)
-        elif filters.sort == "stage":
-            query = query.order_by(OrderByRaw(_STAGE_ORDER)).order_by(Idea.id, ascending=False)
-        else:
-            query = query.order_by(Idea.id, ascending=False)
-        rows = await query.limit(per_page).offset((number - 1) * per_page).run()
-    return Page(items=await _decorate(rows, viewer_id), page=number, per_page=per_page, total=total)
+        items = await _decorate(rows, viewer_id)
+        return Page(items=items, page=number, per_page=per_page, total=total)
+    total, capped = await capped_count(Idea.select(Idea.id).where(_conditions(filters)))
+    rows, next_after, prev_before = await keyset_page(
+        lambda: Idea.select(*_CARD).where(_conditions(filters)),
+        _ORDERS.get(filters.sort, _ORDERS["newest"]),
+        page=number,
+        per_page=per_page,
+        after=after,
+        before=before,
+    )
+    return Page(
+        items=await _decorate(rows, viewer_id),
+        page=number,
+        per_page=per_page,
+        total=total,
+        total_capped=capped,
+        next_after=next_after,
+        prev_before=prev_before,
+    )
 
 
 async def similar_ideas(viewer_id: int, title: str, limit: int = 5) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from piccolo.table import Table
 
 from incubator.accounts.tables import Person
 from incubator.challenges.tables import Challenge
+from incubator.discussion.counters import count_comments_in
 
 
 class IdeaStatus(StrEnum):
@@ -39,6 +40,8 @@ class Idea(Table):
     revealed_at = Timestamptz(null=True, default=None)
     # Kept in the row, updated in the same transaction as the supports it counts.
     support_count = Integer(default=0, index=True)
+    # Live (not deleted) comments, kept by the discussion services in their transactions.
+    comment_count = Integer(default=0)
     merged_into: ForeignKey["Idea"] = ForeignKey(
         "self", null=True, on_delete=OnDelete.set_null, default=None
     )
@@ -75,3 +78,6 @@ class TeamMember(Table):
     person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
     role = Varchar(length=20, default=TeamRole.MEMBER.value)
     joined_at = Timestamptz(default=TimestamptzNow())
+
+
+count_comments_in("idea", Idea)

@@ -41,7 +41,7 @@ def test_a_token_opens_the_api_and_a_revoked_one_is_refused(
     response = script.get("/api/v1/ideas", headers=headers)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"items", "page", "per_page", "total"}
+    assert set(body) == {"items", "page", "per_page", "total", "total_capped", "next_after"}
     assert body["items"][0]["title"] == "Visible to scripts"
     for path in ("/api/v1/challenges", "/api/v1/pipeline"):
         assert script.get(path, headers=headers).status_code == 200

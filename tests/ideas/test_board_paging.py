@@ -1,0 +1,130 @@
+"""The board pages by keyset ("Next" carries the last row's sort key), counts no further
+than a cap, and shows comment counts kept in the idea row."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from incubator.db.pagination import COUNT_CAP
+from incubator.discussion import services as discussion
+from incubator.ideas import services
+from incubator.ideas.tables import Idea
+from tests import factories
+from tests.conftest import Browser, Persona, Run, query_count, text_of
+
+
+async def bulk_ideas(author_id: int, count: int, *, supports: bool = False) -> list[int]:
+    """Many ideas in one statement (the services would index and audit each one)."""
+    rows = [
+        Idea(
+            title=f"Idea number {index:04d}",
+            summary="Bulk",
+            author=author_id,
+            support_count=(index * 7) % 5 if supports else 0,
+        )
+        for index in range(count)
+    ]
+    inserted = await Idea.insert(*rows).returning(Idea.id).run()
+    return [int(row["id"]) for row in inserted]
+
+
+def card_ids(html: str) -> list[int]:
+    return [int(found) for found in re.findall(r'href="/ideas/(\d+)"', html)]
+
+
+def link(html: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}"', html)
+    return unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("sort", ["newest", "supported", "stage"])
+def test_next_and_previous_walk_the_same_pages_as_page_numbers(
+    run: Run, personas: dict[str, Persona], browser: Browser, sort: str
+) -> None:
+    run(bulk_ideas(personas["ada"].id, 55, supports=True))
+    browser.login(personas["bob"].email)
+    by_number = [
+        card_ids(browser.get(f"/ideas?sort={sort}&page={page}").text) for page in (1, 2, 3)
+    ]
+    assert [len(ids) for ids in by_number] == [20, 20, 15]
+
+    first = browser.get(f"/ideas?sort={sort}").text
+    second_url = link(first, "next")
+    assert second_url is not None
+    assert "after=" in second_url
+    assert "page=2" in second_url
+    second = browser.get(second_url).text
+    third_url = link(second, "next")
+    assert third_url is not None
+    third = browser.get(third_url).text
+    assert [card_ids(first), card_ids(second), card_ids(third)] == by_number
+    assert link(third, "next") is None
+
+    back_url = link(third, "prev")
+    assert back_url is not None
+    assert "before=" in back_url
+    assert card_ids(browser.get(back_url).text) == by_number[1]
+    # Back to page 1 drops the cursor: the first page always shows the newest.
+    assert link(second, "prev") == f"/ideas?q=&sort={sort}&stage=&looking=&tag=&page=1"
+
+
+def test_a_deep_keyset_page_costs_the_queries_of_the_first(
+    run: Run, personas: dict[str, Persona], browser: Browser
+) -> None:
+    ids = run(bulk_ideas(personas["ada"].id, 60))
+    browser.login(personas["bob"].email)
+    first = browser.get("/ideas")
+    deep = browser.get(f"/ideas?page=3&after={sorted(ids)[25]}")
+    assert card_ids(deep.text) == sorted(ids, reverse=True)[-25:][:20]
+    assert query_count(deep) == query_count(first)
+
+
+def test_a_garbled_cursor_falls_back_to_the_page_number(
+    run: Run, personas: dict[str, Persona], browser: Browser
+) -> None:
+    ids = run(bulk_ideas(personas["ada"].id, 25))
+    browser.login(personas["bob"].email)
+    response = browser.get("/ideas?page=2&after=1;DROP TABLE idea")
+    assert response.status_code == 200
+    assert card_ids(response.text) == sorted(ids, reverse=True)[20:]
+
+
+def test_the_total_stops_counting_at_the_cap(
+    run: Run, personas: dict[str, Persona], browser: Browser
+) -> None:
+    run(bulk_ideas(personas["ada"].id, COUNT_CAP + 5))
+    browser.login(personas["bob"].email)
+    page = browser.get("/ideas").text
+    assert f"More than {COUNT_CAP} ideas" in text_of(page)
+    assert link(page, "next") is not None
+    # The last page is unknown, so no page number past the current one is offered.
+    assert 'aria-label="Page 51"' not in page
+    api = browser.get("/api/v1/ideas").json()
+    assert (api["total"], api["total_capped"]) == (COUNT_CAP, True)
+    assert api["next_after"] == str(sorted(card_ids(page))[0])
+
+
+def test_comment_counts_live_in_the_idea_row(run: Run, personas: dict[str, Persona]) -> None:
+    idea_id = run(factories.idea(personas["ada"].id))
+    other = run(factories.idea(personas["ada"].id, title="A duplicate"))
+    bob = run(factories.actor(personas["bob"].id))
+    cleo = run(factories.actor(personas["cleo"].id))
+
+    def count(of: int) -> int:
+        row = run(Idea.select(Idea.comment_count).where(Idea.id == of).first().run())
+        assert row is not None
+        return int(row["comment_count"])
+
+    first = run(discussion.add_comment(bob, "idea", idea_id, "Yes please"))
+    run(discussion.add_comment(bob, "idea", idea_id, "A reply", parent_id=first))
+    run(discussion.add_comment(bob, "idea", other, "Same as the other one"))
+    assert (count(idea_id), count(other)) == (2, 1)
+
+    run(discussion.delete_comment(cleo, first))
+    assert count(idea_id) == 1
+
+    run(services.merge_ideas(cleo, other, idea_id))
+    assert (count(idea_id), count(other)) == (2, 0)
