@@ -23,6 +23,14 @@ class NotFound(DomainError):
     """The thing does not exist (or is not visible to this person)."""
 
 
+class Busy(DomainError):
+    """The server is at its capacity for this kind of work: retry shortly."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class TooManyAttempts(DomainError):
     """The person must wait before trying again."""
 

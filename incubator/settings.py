@@ -45,6 +45,10 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # Hashes at once per worker (the rest of the machine serves pages), and how many
+    # sign-ins may wait for one before the next is asked to retry in a few seconds.
+    argon2_concurrency: int = 1
+    argon2_queue: int = 16
 
     @property
     def is_production(self) -> bool:
@@ -107,6 +111,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         argon2_time_cost=int(env.get("INCUBATOR_ARGON2_TIME_COST", "3")),
         argon2_memory_kib=int(env.get("INCUBATOR_ARGON2_MEMORY_KIB", "65536")),
         argon2_parallelism=int(env.get("INCUBATOR_ARGON2_PARALLELISM", "4")),
+        argon2_concurrency=int(
+            env.get("INCUBATOR_ARGON2_CONCURRENCY", str(max(1, (os.cpu_count() or 2) // 2)))
+        ),
+        argon2_queue=int(env.get("INCUBATOR_ARGON2_QUEUE", "16")),
     )
 
 

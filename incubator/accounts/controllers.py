@@ -16,7 +16,7 @@ from incubator.accounts.policies import can_set_roles
 from incubator.accounts.roles import ALL_ROLES, Role, role_names
 from incubator.accounts.throttle import LoginThrottle
 from incubator.challenges import queries as challenge_queries
-from incubator.errors import TooManyAttempts, ValidationFailed
+from incubator.errors import Busy, TooManyAttempts, ValidationFailed
 from incubator.i18n import SUPPORTED_LOCALES, current_locale, using_locale
 from incubator.i18n import gettext as _
 from incubator.ideas.stages import stage_names
@@ -112,7 +112,17 @@ class AuthController(Controller):
                 status_code=429,
                 headers={"Retry-After": str(refused.retry_after_seconds)},
             )
-        person = await services.authenticate(email=email, password=password)
+        try:
+            person = await services.authenticate(email=email, password=password)
+        except Busy as busy:
+            context["errors"] = {"form": str(busy)}
+            return render(
+                request,
+                "accounts/login.html.jinja2",
+                context,
+                status_code=503,
+                headers={"Retry-After": str(busy.retry_after_seconds)},
+            )
         if person is None:
             await throttle.failed(email, address)
             context["errors"] = {

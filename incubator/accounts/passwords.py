@@ -1,27 +1,50 @@
-"""argon2id hashing, run in worker threads so a login never stalls the event loop."""
+"""argon2id hashing, run in worker threads so a login never stalls the event loop, and
+capped: a few hashes at once per worker, a short queue, then "retry in a moment" — a
+storm of sign-ins slows sign-ins, not every page of the portal."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import lru_cache, partial
+from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from incubator.errors import Busy
+from incubator.i18n import gettext as _
 from incubator.settings import get_settings
 
-# Each hash takes ~64 MiB and ~150 ms of CPU: a few at a time is all a worker should do.
-# A limiter belongs to the event loop that uses it, hence one per loop.
+T = TypeVar("T")
+RETRY_AFTER_SECONDS = 5
+
+# Each hash takes ~64 MiB and ~150 ms of CPU. A limiter belongs to the event loop that
+# uses it, hence one per loop.
 _limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = WeakKeyDictionary()
 
 
 def _limiter() -> anyio.CapacityLimiter:
     loop = asyncio.get_running_loop()
     if (limiter := _limiters.get(loop)) is None:
-        limiter = _limiters[loop] = anyio.CapacityLimiter(2)
+        limiter = _limiters[loop] = anyio.CapacityLimiter(get_settings().argon2_concurrency)
     return limiter
+
+
+def hashing_waiters() -> int:
+    """Sign-ins queued for a hashing thread in this event loop."""
+    return int(_limiter().statistics().tasks_waiting)
+
+
+async def run_capped(function: Callable[[], T]) -> T:
+    if hashing_waiters() >= get_settings().argon2_queue:
+        raise Busy(
+            _("Many people are signing in right now. Try again in a few seconds."),
+            retry_after_seconds=RETRY_AFTER_SECONDS,
+        )
+    return await anyio.to_thread.run_sync(function, limiter=_limiter())
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +68,7 @@ MAX_LENGTH = 256
 
 
 async def hash_password(password: str) -> str:
-    return await anyio.to_thread.run_sync(_hasher().hash, password, limiter=_limiter())
+    return await run_capped(partial(_hasher().hash, password))
 
 
 def _verify(stored_hash: str, password: str) -> bool:
@@ -63,11 +86,9 @@ def _verify_unknown_account(password: str) -> bool:
 async def verify_password(stored_hash: str | None, password: str) -> bool:
     """Check a password; with no stored hash, burn the same time and answer False."""
     if stored_hash is None:
-        await anyio.to_thread.run_sync(_verify_unknown_account, password, limiter=_limiter())
+        await run_capped(partial(_verify_unknown_account, password))
         return False
-    return await anyio.to_thread.run_sync(
-        partial(_verify, stored_hash, password), limiter=_limiter()
-    )
+    return await run_capped(partial(_verify, stored_hash, password))
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -16,10 +16,11 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import ExceptionHandlersMap
 
-from incubator.errors import NotAllowed, NotFound, TooManyAttempts, ValidationFailed
+from incubator.errors import Busy, NotAllowed, NotFound, TooManyAttempts, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.i18n import set_locale
 from incubator.web.locale import locale_for_scope
@@ -134,6 +135,16 @@ def _too_many(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     )
 
 
+def _busy(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, Busy)
+    return error_response(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        str(exc),
+        headers={"Retry-After": str(exc.retry_after_seconds)},
+    )
+
+
 def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -146,5 +157,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     NotAllowed: _not_allowed,
     ValidationFailed: _validation_failed,
     TooManyAttempts: _too_many,
+    Busy: _busy,
     HTTP_500_INTERNAL_SERVER_ERROR: _server_error,
 }

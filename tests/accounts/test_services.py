@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 
 import pytest
 from argon2 import PasswordHasher
 from asyncpg.exceptions import UniqueViolationError
 from litestar.stores.memory import MemoryStore
 
-from incubator.accounts import services
+from incubator.accounts import passwords, services
 from incubator.accounts.tables import Department, Person, PersonSkill, Skill
 from incubator.accounts.throttle import LoginThrottle
 from incubator.db.tables import AuditEvent
 from incubator.db.transactions import is_unique_violation
-from incubator.errors import NotAllowed, TooManyAttempts, ValidationFailed
+from incubator.errors import Busy, NotAllowed, TooManyAttempts, ValidationFailed
+from incubator.settings import get_settings
 from tests.conftest import PASSWORD, Persona, Run
 
 
@@ -236,3 +239,30 @@ def test_a_successful_login_resets_the_throttle(run: Run) -> None:
         await throttle.check("ada@x.io", "a")
 
     run(scenario())
+
+
+def test_hashing_is_capped_and_an_overflowing_sign_in_is_asked_to_retry(run: Run) -> None:
+    """One hash at a time per CPU pair, a short queue, then `Busy`: a storm of sign-ins
+    cannot take every core from the pages."""
+    settings = get_settings()
+    release = threading.Event()
+    running = threading.Semaphore(0)
+
+    def slow_hash() -> str:
+        running.release()
+        release.wait(10)
+        return "hashed"
+
+    async def storm() -> tuple[list[str], int]:
+        admitted = settings.argon2_concurrency + settings.argon2_queue
+        tasks = [asyncio.create_task(passwords.run_capped(slow_hash)) for _ in range(admitted)]
+        await asyncio.to_thread(running.acquire, True, 10)  # one hash holds the cap
+        assert passwords.hashing_waiters() == settings.argon2_queue
+        with pytest.raises(Busy) as refused:
+            await passwords.run_capped(slow_hash)
+        release.set()
+        return list(await asyncio.gather(*tasks)), refused.value.retry_after_seconds
+
+    results, retry_after = run(storm())
+    assert results == ["hashed"] * (settings.argon2_concurrency + settings.argon2_queue)
+    assert retry_after > 0
