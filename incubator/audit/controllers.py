@@ -27,10 +27,14 @@ def requires_oversight(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
 
 @get("/admin/audit", name="audit", guards=[requires_oversight])
 async def audit_log(
-    request: Request[Actor, Any, Any], action: FromQuery[str] = "", page: FromQuery[int] = 1
+    request: Request[Actor, Any, Any],
+    action: FromQuery[str] = "",
+    page: FromQuery[int] = 1,
+    after: FromQuery[str] = "",
+    before: FromQuery[str] = "",
 ) -> Template:
     wanted = action if action in ACTION_FILTERS else ""
-    events = await queries.audit_page(wanted, page)
+    events = await queries.audit_page(wanted, page, after=after[:40], before=before[:40])
     return render(
         request,
         "audit/log.html.jinja2",

@@ -35,8 +35,14 @@ class NotificationController(Controller):
     path = "/notifications"
 
     @get("/", name="notifications")
-    async def inbox(self, request: ActorRequest, page: FromQuery[int] = 1) -> Template:
-        notes = await queries.inbox(request.user.id, page)
+    async def inbox(
+        self,
+        request: ActorRequest,
+        page: FromQuery[int] = 1,
+        after: FromQuery[str] = "",
+        before: FromQuery[str] = "",
+    ) -> Template:
+        notes = await queries.inbox(request.user.id, page, after=after[:40], before=before[:40])
         return render(request, "notifications/inbox.html.jinja2", {"notes": notes})
 
     @get("/count", name="notification_count")
