@@ -151,6 +151,16 @@ _ORDERS = {
 }
 
 
+def _narrowed(filters: BoardFilters) -> bool:
+    """Whether the filters keep fewer ideas than every unmerged one."""
+    return (
+        filters.challenge_id is not None
+        or filters.stage in STAGE_KEYS
+        or bool(normalize_tag(filters.tag))
+        or filters.within is not None
+    )
+
+
 async def idea_board(
     viewer_id: int,
     filters: BoardFilters,
@@ -164,15 +174,19 @@ async def idea_board(
     orders page by keyset when a cursor is given (see incubator.db.pagination)."""
     number = clamp_page(page)
     if search.terms(filters.q):
-        among = Idea.select(Idea.id).where(_conditions(filters)).querystrings[0]
-        ids, total = await search.matching_ids(
-            filters.q, limit=per_page, offset=(number - 1) * per_page, among=among
+        ids, total, capped = await search.matching_ids(
+            filters.q,
+            limit=per_page,
+            offset=(number - 1) * per_page,
+            among=Idea.select(Idea.id).where(_conditions(filters)).querystrings[0]
+            if _narrowed(filters)
+            else None,
         )
         rows = await Idea.select(*_CARD).where(Idea.id.is_in(ids)).run() if ids else []
         position = {idea_id: index for index, idea_id in enumerate(ids)}
         rows.sort(key=lambda row: position[row["id"]])
         items = await _decorate(rows, viewer_id)
-        return Page(items=items, page=number, per_page=per_page, total=total)
+        return Page(items=items, page=number, per_page=per_page, total=total, total_capped=capped)
     total, capped = await capped_count(Idea.select(Idea.id).where(_conditions(filters)))
     rows, next_after, prev_before = await keyset_page(
         lambda: Idea.select(*_CARD).where(_conditions(filters)),
@@ -195,8 +209,7 @@ async def idea_board(
 
 async def similar_ideas(viewer_id: int, title: str, limit: int = 5) -> list[dict[str, Any]]:
     """Ideas sharing words with a title being typed: any word counts, best first."""
-    among = Idea.select(Idea.id).where(Idea.merged_into.is_null()).querystrings[0]
-    ids, _total = await search.matching_ids(title, limit=limit, any_word=True, among=among)
+    ids, _total, _capped = await search.matching_ids(title, limit=limit, any_word=True)
     if not ids:
         return []
     rows = await Idea.select(*_CARD).where(Idea.id.is_in(ids)).run()

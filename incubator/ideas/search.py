@@ -16,6 +16,7 @@ from piccolo.querystring import QueryString
 from incubator.db.transactions import engine, is_sqlite
 
 MAX_TERMS = 8
+CANDIDATES = 1_000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -80,47 +81,53 @@ async def matching_ids(
     offset: int = 0,
     any_word: bool = False,
     among: QueryString | None = None,
-) -> tuple[list[int], int]:
-    """Ids of ideas matching the query, best first, and how many match in all.
+) -> tuple[list[int], int, bool]:
+    """Ids of ideas matching the query, best first; how many match; whether that count
+    stopped at CANDIDATES.
 
-    `among` restricts the search to the ids a sub-select returns (filters of the page).
+    Ranking looks at the newest CANDIDATES matches only, so a word found in half of all
+    ideas costs what a rare word costs. `among` restricts the search to the ids a
+    sub-select returns (the page's filters; merged ideas are not in the index at all).
     """
     words = terms(query)
     if not words:
-        return [], 0
+        return [], 0, False
     expression = _match_expression(words, any_word=any_word)
+    within = "" if among is None else " AND {} IN ({})"
     if is_sqlite():
         source = (
             "SELECT rowid AS id, bm25(idea_search, 10.0, 4.0, 1.0) AS score "
             "FROM idea_search WHERE idea_search MATCH {}"
+            + within.format("rowid", "{}")
+            + f" ORDER BY rowid DESC LIMIT {CANDIDATES + 1}"
         )
+        arguments: list[object] = [expression]
         order = "score ASC, id DESC"
     else:
         source = (
-            "SELECT idea_id AS id, ts_rank(document, to_tsquery('simple', {0})) AS score "
-            "FROM idea_search WHERE document @@ to_tsquery('simple', {0})"
+            "SELECT idea_id AS id, ts_rank(document, to_tsquery('simple', {})) AS score "
+            "FROM idea_search WHERE document @@ to_tsquery('simple', {})"
+            + within.format("idea_id", "{}")
+            + f" ORDER BY idea_id DESC LIMIT {CANDIDATES + 1}"
         )
+        arguments = [expression, expression]
         order = "score DESC, id DESC"
-    base = QueryString(source.replace("{0}", "{}"), *([expression] * (1 if is_sqlite() else 2)))
     if among is not None:
-        base = QueryString("SELECT * FROM ({}) AS found WHERE id IN ({})", base, among)
+        arguments.append(among)
     page_sql = (
         "SELECT id, count(*) OVER () AS total FROM ({}) AS ranked "  # noqa: S608 - order: a constant
         f"ORDER BY {order} LIMIT {{}} OFFSET {{}}"
     )
-    rows = await engine().run_querystring(
-        QueryString(
-            page_sql,
-            base,
-            limit,
-            offset,
+    candidates = QueryString(source, *arguments)
+    rows = await engine().run_querystring(QueryString(page_sql, candidates, limit, offset))
+    if rows:
+        total = int(rows[0]["total"])
+    elif offset == 0:
+        total = 0
+    else:
+        counted = await engine().run_querystring(
+            QueryString("SELECT count(*) AS total FROM ({}) AS ranked", candidates)
         )
-    )
-    if not rows:
-        if offset == 0:
-            return [], 0
-        count = await engine().run_querystring(
-            QueryString("SELECT count(*) AS total FROM ({}) AS ranked", base)
-        )
-        return [], int(count[0]["total"])
-    return [int(row["id"]) for row in rows], int(rows[0]["total"])
+        total = int(counted[0]["total"])
+    capped = total > CANDIDATES
+    return [int(row["id"]) for row in rows], min(total, CANDIDATES), capped

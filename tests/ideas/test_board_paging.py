@@ -10,7 +10,7 @@ import pytest
 
 from incubator.db.pagination import COUNT_CAP
 from incubator.discussion import services as discussion
-from incubator.ideas import services
+from incubator.ideas import search, services
 from incubator.ideas.tables import Idea
 from tests import factories
 from tests.conftest import Browser, Persona, Run, query_count, text_of
@@ -128,3 +128,20 @@ def test_comment_counts_live_in_the_idea_row(run: Run, personas: dict[str, Perso
 
     run(services.merge_ideas(cleo, other, idea_id))
     assert (count(idea_id), count(other)) == (2, 0)
+
+
+def test_a_common_word_ranks_among_the_newest_candidates_only(
+    run: Run, personas: dict[str, Persona]
+) -> None:
+    """A word found in most ideas costs what a rare one costs: the ranking looks at the
+    newest CANDIDATES matches and the count says "more than"."""
+    ids = run(bulk_ideas(personas["ada"].id, search.CANDIDATES + 30))
+
+    async def index_all() -> None:
+        for idea_id in ids:
+            await search.index_idea(idea_id, title="Kiosk refunds", summary="", body="")
+
+    run(index_all())
+    found, total, capped = run(search.matching_ids("kiosk", limit=10))
+    assert (total, capped) == (search.CANDIDATES, True)
+    assert min(found) > sorted(ids)[29]  # the oldest thirty were never candidates

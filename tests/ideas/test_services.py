@@ -31,7 +31,7 @@ def test_proposing_an_idea_indexes_it_and_the_author_follows(
         .where((Follow.person == personas["ada"].id) & (Follow.subject_id == idea_id))
         .run()
     )
-    assert run(search.matching_ids("refunds", limit=5)) == ([idea_id], 1)
+    assert run(search.matching_ids("refunds", limit=5)) == ([idea_id], 1, False)
     assert run(AuditEvent.exists().where(AuditEvent.action == "idea.proposed").run())
 
 
@@ -115,7 +115,7 @@ def test_search_finds_a_word_of_the_description_and_ranks_titles_first(
         )
     )
     run(factories.idea(personas["ada"].id, title="Unrelated", summary="Nothing to see."))
-    ids, total = run(search.matching_ids("kiosk", limit=10))
+    ids, total, _capped = run(search.matching_ids("kiosk", limit=10))
     assert total == 2
     assert ids == [in_title, in_description]
 
@@ -144,7 +144,7 @@ def test_search_ignores_accents_and_matches_plurals_in_french(
 )
 @given(query=st.text(max_size=300))
 def test_no_search_input_breaks_the_query(run: Run, query: str) -> None:
-    ids, total = run(search.matching_ids(query, limit=5))
+    ids, total, _capped = run(search.matching_ids(query, limit=5))
     assert total >= len(ids)
 
 
@@ -156,7 +156,7 @@ def test_hostile_search_syntax_is_reduced_to_words(
     run: Run, personas: dict[str, Persona], query: str
 ) -> None:
     run(factories.idea(personas["ada"].id, title="Plain idea"))
-    ids, total = run(search.matching_ids(query, limit=5))
+    ids, total, _capped = run(search.matching_ids(query, limit=5))
     assert total == len(ids)
 
 
@@ -196,7 +196,7 @@ def test_merging_moves_supports_once_comments_and_followers(
     }
     assert {personas["ada"].id, personas["eve"].id, personas["dan"].id} <= followers
     assert run(queries.merged_into(duplicate)) == original
-    assert run(search.matching_ids("lanes", limit=5)) == ([], 0)
+    assert run(search.matching_ids("lanes", limit=5)) == ([], 0, False)
     assert run(AuditEvent.exists().where(AuditEvent.action == "idea.merged").run())
 
 
