@@ -47,6 +47,8 @@ class Settings:
     argon2_parallelism: int = 4
     # Hashes at once per worker (the rest of the machine serves pages), and how many
     # sign-ins may wait for one before the next is asked to retry in a few seconds.
+    # How old the pipeline dashboard's figures may be (0: computed for every request).
+    pipeline_cache_seconds: int = 60
     argon2_concurrency: int = 1
     argon2_queue: int = 16
 
@@ -115,6 +117,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             env.get("INCUBATOR_ARGON2_CONCURRENCY", str(max(1, (os.cpu_count() or 2) // 2)))
         ),
         argon2_queue=int(env.get("INCUBATOR_ARGON2_QUEUE", "16")),
+        pipeline_cache_seconds=int(env.get("INCUBATOR_PIPELINE_CACHE_SECONDS", "60")),
     )
 
 

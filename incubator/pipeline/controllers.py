@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -17,6 +17,7 @@ from incubator.gates.queries import attention_rounds
 from incubator.ideas.stages import stage_names
 from incubator.pipeline import charts, exports, queries
 from incubator.pipeline import people as people_analytics
+from incubator.settings import get_settings
 from incubator.web.auth import requires_role
 from incubator.web.rendering import render
 
@@ -46,9 +47,11 @@ class PipelineDashboardController(Controller):
     ) -> Template:
         filters = _filters(challenge_id, department_id, period, stalled_days)
         now = datetime.now(UTC)
-        figures = await queries.dashboard(filters, now)
+        snapshot = await queries.cached_dashboard(filters, _fresh_for())
+        figures = snapshot.figures
         context = {
             **figures,
+            "figures_as_of": snapshot.computed_at,
             "funnel_bars": charts.funnel_bars(figures["funnel"]),
             "columns": charts.throughput_columns(figures["throughput"]),
             "attention": await attention_rounds(now, per_page=20),
@@ -74,13 +77,25 @@ class PipelineDashboardController(Controller):
         period: FromQuery[str] = "",
         stalled_days: FromQuery[int] = queries.DEFAULT_STALLED_DAYS,
     ) -> dict[str, Any]:
-        figures = await queries.dashboard(
-            _filters(challenge_id, department_id, period, stalled_days), datetime.now(UTC)
+        snapshot = await queries.cached_dashboard(
+            _filters(challenge_id, department_id, period, stalled_days), _fresh_for()
         )
-        for item in figures["stalled"]["ideas"]:
-            item["since"] = str(item["since"])
-            item.pop("total", None)
-        return figures
+        stalled = snapshot.figures["stalled"]
+        return {
+            **snapshot.figures,
+            "stalled": {
+                **stalled,
+                "ideas": [
+                    {**{k: v for k, v in item.items() if k != "total"}, "since": str(item["since"])}
+                    for item in stalled["ideas"]
+                ],
+            },
+            "computed_at": snapshot.computed_at.isoformat(),
+        }
+
+
+def _fresh_for() -> timedelta:
+    return timedelta(seconds=get_settings().pipeline_cache_seconds)
 
 
 def _stream(content: Any, filename: str) -> Stream:

@@ -17,6 +17,7 @@ from piccolo.querystring import QueryString
 from incubator.db.dialect import days_between, month_of
 from incubator.db.transactions import engine
 from incubator.ideas.stages import STAGE_KEYS
+from incubator.pipeline.snapshots import Snapshot, cache_for_this_loop
 
 DEFAULT_STALLED_DAYS = 30
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -235,6 +236,15 @@ async def stalled(filters: Filters, now: datetime, limit: int = 20) -> dict[str,
             since = datetime.fromisoformat(since)
         row["days"] = int((now - since).total_seconds() // 86400)
     return {"ideas": rows, "total": int(rows[0]["total"]) if rows else 0}
+
+
+async def cached_dashboard(filters: Filters, fresh_for: timedelta) -> Snapshot:
+    """The dashboard's figures, at most `fresh_for` old (see snapshots); no caching
+    when `fresh_for` is zero."""
+    if not fresh_for:
+        now = datetime.now(UTC)
+        return Snapshot(await dashboard(filters, now), now)
+    return await cache_for_this_loop(fresh_for).get(filters, lambda: dashboard(filters))
 
 
 async def dashboard(filters: Filters, now: datetime | None = None) -> dict[str, Any]:
