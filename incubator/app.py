@@ -115,7 +115,8 @@ async def load_signed_in(person_id: int) -> Actor | None:
     return replace(actor, unread=await unread_count(person_id))
 
 
-def _is_auth_post(request: Any) -> bool:
+async def _is_auth_post(request: Any) -> bool:
+    """Async on purpose: Litestar runs a sync check in a thread, for every request."""
     return request.method == "POST" and request.url.path in _AUTH_POSTS
 
 

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +182,26 @@ def test_a_crash_answers_a_500_page_or_json_without_a_traceback(
     assert api.status_code == 500
     assert api.json()["status_code"] == 500
     assert "secret internals" not in api.text
+
+
+def test_an_unchanged_session_is_not_written_back_but_a_changed_one_is(
+    browser: Browser, personas: dict[str, Persona]
+) -> None:
+    """Litestar writes every session back on every response; ours only when it changed
+    (or its expiry is due for renewal), which saves two file operations per page."""
+    browser.login(personas["ada"].email)
+    sessions = Path(get_settings().data_dir) / "stores" / "sessions"
+
+    def stored() -> dict[str, tuple[int, bytes]]:
+        return {f.name: (f.stat().st_mtime_ns, f.read_bytes()) for f in sessions.iterdir()}
+
+    signed_in = stored()
+    assert len(signed_in) == 1
+    for url in ("/ideas", "/", "/challenges"):
+        assert browser.get(url).status_code == 200
+    assert stored() == signed_in
+
+    browser.post("/locale", {"locale": "fr", "next": "/"})  # the flash message changes it
+    assert stored() != signed_in
+    assert browser.get("/ideas").status_code == 200
+    assert "Idées" in browser.get("/ideas").text
