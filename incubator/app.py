@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,12 @@ from litestar.stores.redis import RedisStore
 from piccolo.engine.postgres import PostgresEngine
 
 from incubator import __version__
-from incubator.accounts import services as account_services
 from incubator.accounts.controllers import (
     AdminPeopleController,
     AuthController,
     PeopleController,
     ProfileController,
 )
-from incubator.accounts.identity import Actor
 from incubator.accounts.tokens import actor_for_token
 from incubator.audit.controllers import audit_log
 from incubator.challenges.api import ChallengeApiController
@@ -50,7 +47,7 @@ from incubator.ideas.controllers import IdeaController
 from incubator.insights.controllers import InsightController
 from incubator.notifications import subscribers as notification_subscribers
 from incubator.notifications.controllers import NotificationController
-from incubator.notifications.queries import unread_count
+from incubator.notifications.queries import signed_in_actor
 from incubator.pipeline.controllers import (
     LeadershipController,
     PeopleAnalyticsController,
@@ -107,14 +104,6 @@ async def close_database() -> None:
         await db.close_connection_pool()
 
 
-async def load_signed_in(person_id: int) -> Actor | None:
-    """The signed-in person, with their unread count for the header."""
-    actor = await account_services.load_actor(person_id)
-    if actor is None:
-        return None
-    return replace(actor, unread=await unread_count(person_id))
-
-
 async def _is_auth_post(request: Any) -> bool:
     """Async on purpose: Litestar runs a sync check in a thread, for every request."""
     return request.method == "POST" and request.url.path in _AUTH_POSTS
@@ -131,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     templates = template_config(
         settings.templates_dir, settings.static_dir, auto_reload=not settings.is_production
     )
-    auth = session_auth(load_signed_in, actor_for_token, secure_cookies=settings.secure_cookies)
+    auth = session_auth(signed_in_actor, actor_for_token, secure_cookies=settings.secure_cookies)
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.auth_posts_per_minute),
         store="rate-limit",

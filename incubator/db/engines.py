@@ -171,8 +171,8 @@ class IncubatorSQLiteEngine(SQLiteEngine):
         )
 
     async def _execute(self, connection: aiosqlite.Connection, sql: str, args: list[Any]) -> Any:
-        async with connection.execute(sql, args) as cursor:
-            return await cursor.fetchall()
+        """One trip to the connection's thread (execute, fetch and close in one go)."""
+        return list(await connection.execute_fetchall(sql, args))
 
     async def _run(self, sql: str, args: list[Any], *, read: bool) -> Any:
         transaction = self.current_transaction.get()

@@ -1,13 +1,47 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from piccolo.querystring import QueryString
+
+from incubator.accounts.identity import Actor
 from incubator.db.pagination import KeysetOrder, Page, capped_count, clamp_page, keyset_page
+from incubator.db.transactions import engine
 from incubator.notifications.messages import KINDS, link, sentence
 from incubator.notifications.tables import Delivery, Notification, NotificationPreference
 
 PER_PAGE = 30
 NEWEST_FIRST = KeysetOrder(("notification.id",), lambda row: (row["id"],))
+
+
+_SIGNED_IN = (
+    "SELECT person.id, person.name, person.email, person.locale, person.roles, "
+    "person.department, (SELECT count(*) FROM notification WHERE notification.recipient = "
+    "person.id AND notification.read_at IS NULL) AS unread "
+    "FROM person WHERE person.id = {} AND person.is_active = {}"
+)
+
+
+async def signed_in_actor(person_id: int) -> Actor | None:
+    """The signed-in person with their unread count for the header: one query, as every
+    page asks for it."""
+    rows = await engine().run_querystring(QueryString(_SIGNED_IN, person_id, True))
+    if not rows:
+        return None
+    row = rows[0]
+    roles = row["roles"]
+    if isinstance(roles, str):  # SQLite keeps arrays as JSON text
+        roles = json.loads(roles)
+    return Actor(
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        locale=row["locale"],
+        roles=frozenset(roles or ()),
+        department_id=row["department"],
+        unread=int(row["unread"]),
+    )
 
 
 async def unread_count(person_id: int) -> int:
