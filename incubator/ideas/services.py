@@ -231,16 +231,14 @@ async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
                 .run()
             )
             step, supported = (1, True) if added else (0, True)
-        if step:
-            await (
-                Idea.update({Idea.support_count: Idea.support_count + step})
-                .where(Idea.id == idea_id)
-                .run()
-            )
-        count = await Idea.select(Idea.support_count).where(Idea.id == idea_id).first().run()
-    assert count is not None
+        counted = await (
+            Idea.update({Idea.support_count: Idea.support_count + step})
+            .where(Idea.id == idea_id)
+            .returning(Idea.support_count)
+            .run()
+        )
     signal(f"idea:{idea_id}", "support")
-    return supported, int(count["support_count"])
+    return supported, int(counted[0]["support_count"])
 
 
 async def comment_on_idea(
