@@ -1312,8 +1312,12 @@ Every page is loaded by wrk (`-t2 -c32`, keep-alive, a signed-in session cookie,
 compression) after a {warmup:g} s warm-up of both servers, in {rounds} rounds of
 {seconds:g} s alternating ceiling and real, so both see the same machine; the table shows
 the medians over rounds, the ratio real/ceiling req/s, and the real page's p50 and p99 at
-32 connections. "p50 @1 conn" is a {single:g} s run with one connection (`-t1 -c1`); the
-latency targets for the board, search and the pipeline are read there. The vote is an
+32 connections. "p50 @1 conn" is a {single:g} s run with one connection (`-t1 -c1`),
+longer for a slow page (five of its answers, up to a minute); the latency targets for the
+board, search and the pipeline are read there. Each page is first requested once on a
+separate server: a page that fails or takes over a minute is reported as not measured.
+After every real run the harness waits until the server is idle (no CPU in its process,
+no active query in PostgreSQL), since it still serves what wrk left in flight. The vote is an
 htmx `POST /ideas/<id>/support` with the CSRF header; each request supports a different
 idea the bench person had not supported. Sign-in load: while wrk loads the board for
 {login:g} s, an asyncio client posts the real sign-in form at a steady rate, rotating
@@ -1321,8 +1325,9 @@ over the seeded `login<n>@bench.example` accounts. The server runs with
 `INCUBATOR_AUTH_POSTS_PER_MINUTE=1000000`: the per-address flood guard on `POST /login`
 (30 a minute by default) would otherwise refuse nearly every sign-in from the one
 loopback address. Queries per request come from the `x-sql-queries` header of a
-development server (production hides it) on the same data, at both sizes. Page 1,000 of
-the small data set does not exist, so there its last page is counted.
+development server (production hides it) on the same data, at both sizes; the small data
+set has 250 people (`bench/seed.py`'s minimum, for the sign-in accounts), and its page
+1,000 does not exist, so there its last page is counted.
 
 The machine is shared and has 2 cores that wrk, the server, PostgreSQL and the
 harness all use: compare the ratio more than the absolute numbers.
