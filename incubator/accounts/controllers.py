@@ -30,6 +30,20 @@ from incubator.web.rendering import redirect_after_post, render, safe_next
 AnyRequest = Request[Any, Any, Any]
 
 
+def _login_retry_later(
+    request: AnyRequest, context: dict[str, Any], why: Exception, seconds: int, status: int
+) -> Response[Any]:
+    """The sign-in form again, saying why and when to retry (throttled or busy)."""
+    context["errors"] = {"form": str(why)}
+    return render(
+        request,
+        "accounts/login.html.jinja2",
+        context,
+        status_code=status,
+        headers={"Retry-After": str(seconds)},
+    )
+
+
 def _client_address(request: AnyRequest) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -104,25 +118,11 @@ class AuthController(Controller):
         try:
             await throttle.check(email, address)
         except TooManyAttempts as refused:
-            context["errors"] = {"form": str(refused)}
-            return render(
-                request,
-                "accounts/login.html.jinja2",
-                context,
-                status_code=429,
-                headers={"Retry-After": str(refused.retry_after_seconds)},
-            )
+            return _login_retry_later(request, context, refused, refused.retry_after_seconds, 429)
         try:
             person = await services.authenticate(email=email, password=password)
         except Busy as busy:
-            context["errors"] = {"form": str(busy)}
-            return render(
-                request,
-                "accounts/login.html.jinja2",
-                context,
-                status_code=503,
-                headers={"Retry-After": str(busy.retry_after_seconds)},
-            )
+            return _login_retry_later(request, context, busy, busy.retry_after_seconds, 503)
         if person is None:
             await throttle.failed(email, address)
             context["errors"] = {

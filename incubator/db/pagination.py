@@ -50,10 +50,6 @@ class Page(Generic[T]):
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
 
-    @property
-    def has_next(self) -> bool:
-        return self.next_after is not None or self.page < self.pages
-
 
 def parse_cursor(raw: str | None, width: int) -> tuple[int, ...] | None:
     """A cursor is the sort key's integers joined by dots; anything else is ignored."""
