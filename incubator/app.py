@@ -20,7 +20,6 @@ from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
-from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from piccolo.engine.postgres import PostgresEngine
 
@@ -63,6 +62,7 @@ from incubator.web.live import LiveSignalsMiddleware, channels_plugin, live_even
 from incubator.web.locale import LocaleMiddleware
 from incubator.web.query_count import QueryCountMiddleware
 from incubator.web.security import SecurityHeadersMiddleware
+from incubator.web.stores import LocalFileStore
 from incubator.web.templating import template_config
 
 logger = logging.getLogger("incubator")
@@ -82,7 +82,7 @@ def build_stores(settings: Settings) -> dict[str, Store]:
         }
     base = Path(settings.data_dir) / "stores"
     return {
-        name: FileStore(base / name, create_directories=True)
+        name: LocalFileStore(base / name, create_directories=True)
         for name in ("sessions", "login-throttle", "rate-limit")
     }
 
