@@ -262,9 +262,10 @@ class IdeaController(Controller):
     @post("/{idea_id:int}/support")
     async def support(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
         """Support, or withdraw support. htmx swaps the button and count in place."""
-        await services.toggle_support(request.user, idea_id)
+        supported, count = await services.toggle_support(request.user, idea_id)
         if is_htmx(request):
-            state = await queries.support_state(idea_id, request.user.id)
+            # Only someone else's idea can be supported, so the box is never "mine".
+            state = {"id": idea_id, "support_count": count, "supported": supported, "is_mine": False}
             return render(request, "ideas/detail.html.jinja2", {"idea": state}, block="support")
         return redirect_after_post(request, f"/ideas/{idea_id}")
 
