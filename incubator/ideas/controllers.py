@@ -265,7 +265,12 @@ class IdeaController(Controller):
         supported, count = await services.toggle_support(request.user, idea_id)
         if is_htmx(request):
             # Only someone else's idea can be supported, so the box is never "mine".
-            state = {"id": idea_id, "support_count": count, "supported": supported, "is_mine": False}
+            state = {
+                "id": idea_id,
+                "support_count": count,
+                "supported": supported,
+                "is_mine": False,
+            }
             return render(request, "ideas/detail.html.jinja2", {"idea": state}, block="support")
         return redirect_after_post(request, f"/ideas/{idea_id}")
 
