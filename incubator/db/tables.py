@@ -7,6 +7,8 @@ class AuditEvent(Table):
     """Append-only record of every decision: nothing updates or deletes these rows.
 
     The actor is a plain id, not a foreign key: the log must outlive whatever it mentions.
+    Each event carries the hash of the one before it (a chain: see `incubator.db.audit`),
+    so an edited, removed or inserted row shows when the chain is verified.
     """
 
     id = Serial(primary_key=True)
@@ -16,6 +18,8 @@ class AuditEvent(Table):
     subject_id = Integer(null=True)
     data = JSON(default="{}")
     at = Timestamptz(default=TimestamptzNow(), index=True)
+    prev_hash = Varchar(length=64, default="")
+    hash = Varchar(length=64, default="")
 
 
 class JobRun(Table):
