@@ -1,4 +1,4 @@
-"""`incubator serve | migrate | demo | createadmin | scheduler`."""
+"""`incubator serve | migrate | demo | createadmin | scheduler | backup | restore | audit`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import sys
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from incubator.settings import SettingsError, get_settings
@@ -126,6 +127,79 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from incubator.db.backup import BackupError, backup
+
+    try:
+        summary = _run(backup(Path(args.file)))
+    except (BackupError, OSError) as error:
+        print(f"Backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up {summary.rows} rows from {len(summary.tables)} tables to {args.file}.")
+    return 0
+
+
+async def _rebuild_search_index() -> int:
+    """Index every unmerged idea again (the index is engine-specific: a backup from the
+    other engine does not carry one)."""
+    from incubator.db.transactions import transaction
+    from incubator.ideas import search
+    from incubator.ideas.tables import Idea, IdeaTag
+
+    tags: dict[int, list[str]] = {}
+    for row in await IdeaTag.select(IdeaTag.idea, IdeaTag.tag).order_by(IdeaTag.id).run():
+        tags.setdefault(int(row["idea"]), []).append(str(row["tag"]))
+    ideas = (
+        await Idea.select(Idea.id, Idea.title, Idea.summary, Idea.description)
+        .where(Idea.merged_into.is_null())
+        .run()
+    )
+    async with transaction():
+        for idea in ideas:
+            await search.index_idea(
+                int(idea["id"]),
+                title=idea["title"],
+                summary=idea["summary"],
+                body=idea["description"] + "\n" + " ".join(tags.get(int(idea["id"]), [])),
+            )
+    return len(ideas)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from incubator.db.backup import BackupError, restore
+    from incubator.db.migrate import migrate
+
+    async def run() -> int:
+        await migrate()
+        summary = await restore(Path(args.file), force=args.force)
+        print(f"Restored {summary.rows} rows into {len(summary.tables)} tables from {args.file}.")
+        if "idea_search" in summary.skipped:
+            print(f"Rebuilt the search index for {await _rebuild_search_index()} ideas.")
+        return 0
+
+    try:
+        code: int = _run(run())
+    except (BackupError, OSError) as error:
+        print(f"Restore refused: {error}", file=sys.stderr)
+        return 1
+    return code
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from incubator.db.audit import verify_chain
+
+    report = _run(verify_chain(batch=args.batch))
+    if report.ok:
+        print(f"OK: {report.count} audit events, chain head #{report.head_id} {report.head_hash}.")
+        return 0
+    print(
+        f"BROKEN at audit event #{report.broken_id}: {report.reason} "
+        f"({report.count} events verified before it).",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incubator", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +236,29 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password")
     admin.add_argument("--name")
     admin.set_defaults(handler=cmd_createadmin)
+
+    backup = commands.add_parser(
+        "backup", help="write a consistent, portable snapshot of the database to FILE"
+    )
+    backup.add_argument("file", metavar="FILE", help="the backup to write (gzip'd JSON lines)")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore", help="migrate, then load a backup into this empty database"
+    )
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace whatever the database holds (in the same transaction as the restore)",
+    )
+    restore.set_defaults(handler=cmd_restore)
+
+    audit = commands.add_parser("audit", help="audit log tools")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="check the audit log's hash chain")
+    verify.add_argument("--batch", type=int, default=1000, help="events read per query")
+    verify.set_defaults(handler=cmd_audit_verify)
     return parser
 
 
