@@ -6,11 +6,14 @@ import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from babel.dates import format_date, format_datetime, format_timedelta
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_eval_context
+from jinja2.nodes import EvalContext
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from incubator.i18n import (
     LOCALE_NAMES,
@@ -22,12 +25,22 @@ from incubator.i18n import (
 from incubator.web.markdown import markdown_excerpt, render_markdown
 
 
-def _gettext(message: str) -> str:
-    return translations(current_locale()).gettext(message)
+# Jinja's own newstyle gettext takes the whole template context, copying it inside
+# loops, and goes through three calls per message; these take only the evaluation
+# context (for autoescaping) and do the same: translate, escape the variables, format.
+@pass_eval_context
+def _gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+    text = translations(current_locale()).gettext(message)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalogue
 
 
-def _ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(current_locale()).ngettext(singular, plural, n)
+@pass_eval_context
+def _ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    text = translations(current_locale()).ngettext(singular, plural, num)
+    variables.setdefault("num", num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalogue
 
 
 def _as_datetime(value: datetime | str) -> datetime:
@@ -103,9 +116,9 @@ def build_environment(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=_gettext, ngettext=_ngettext, newstyle=True
-    )
+    # The i18n extension stays for {% trans %} and extraction; its callables are ours.
+    env.globals.update(gettext=_gettext, ngettext=_ngettext, _=_gettext)
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.filters.update(
         date=date_filter,
         datetime=datetime_filter,
