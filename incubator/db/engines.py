@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -39,6 +40,24 @@ def _record(querystring: QueryString | str) -> None:
     queries = _recorded.get()
     if queries is not None:
         queries.append(str(querystring))
+
+
+def _decode_timestamptz(value: bytes) -> datetime:
+    return datetime.fromisoformat(value.decode()).replace(tzinfo=UTC)
+
+
+def _use_lean_sqlite_converters() -> None:
+    """Piccolo registers a Python converter for every INTEGER, BOOLEAN and TIMESTAMPTZ
+    value it reads (INTEGER through Decimal). SQLite already returns its integers as
+    Python ints, so that converter goes; the other two do the same in one call. On a
+    page of cards these were a fifth of the database's cost. The registry is the
+    sqlite3 module's, for the whole process."""
+    sqlite3.converters.pop("INTEGER", None)
+    sqlite3.register_converter("BOOLEAN", b"1".__eq__)
+    sqlite3.register_converter("TIMESTAMPTZ", _decode_timestamptz)
+
+
+_use_lean_sqlite_converters()
 
 
 class TunedSQLiteConnection(sqlite3.Connection):
