@@ -85,7 +85,7 @@ class _PooledTransaction(SQLiteTransaction):
         try:
             await self.begin()
         except BaseException:
-            await asyncio.shield(self.engine.release_writer(self.connection))
+            await asyncio.shield(self.engine.release_writer(self.connection, settled=False))
             raise
         self.context = self.engine.current_transaction.set(self)
         return self
@@ -96,16 +96,18 @@ class _PooledTransaction(SQLiteTransaction):
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
         if self._parent:
             return exception is None
+        settled = False
         try:
             if exception is not None:
                 if not self._rolled_back:
                     await self.connection.execute("ROLLBACK")
             elif not self._committed and not self._rolled_back:
                 await self.connection.execute("COMMIT")
+            settled = not isinstance(exception, asyncio.CancelledError)
         finally:
             self.engine.current_transaction.reset(self.context)
             # Shielded: a cancelled request must still hand back a clean writer.
-            await asyncio.shield(self.engine.release_writer(self.connection))
+            await asyncio.shield(self.engine.release_writer(self.connection, settled=settled))
         return exception is None
 
 
@@ -220,15 +222,17 @@ class IncubatorSQLiteEngine(SQLiteEngine):
         assert self._writer is not None
         return self._writer
 
-    async def release_writer(self, connection: aiosqlite.Connection) -> None:
-        """Wait for anything still queued on the writer, roll back whatever a cancelled
-        task left open, then let the next writer in. (Unpooled: close the connection.)"""
+    async def release_writer(self, connection: aiosqlite.Connection, *, settled: bool) -> None:
+        """Let the next writer in. Unless the holder saw its last statement finish
+        (`settled`), first wait for anything still queued on the writer's thread and roll
+        back whatever a cancelled task left open. (Unpooled: close the connection.)"""
         writer = self._writer
         if connection is not writer:
             await connection.close()
             return
         try:
-            await writer.execute("SELECT 1")
+            if not settled:
+                await writer.execute("SELECT 1")
             if writer.in_transaction:
                 await writer.rollback()
         finally:
@@ -265,10 +269,13 @@ class IncubatorSQLiteEngine(SQLiteEngine):
             finally:
                 self._readers.put_nowait(reader)
         writer = await self.acquire_writer()
+        settled = False
         try:
-            return await self._execute(writer, sql, args)
+            rows = await self._execute(writer, sql, args)
+            settled = True
+            return rows
         finally:
-            await asyncio.shield(self.release_writer(writer))
+            await asyncio.shield(self.release_writer(writer, settled=settled))
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         _record(querystring)

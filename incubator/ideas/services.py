@@ -19,6 +19,7 @@ from incubator.ideas.policies import can_edit_idea, can_merge_ideas, can_support
 from incubator.ideas.tables import Idea, IdeaTag, Support, TeamMember, TeamRole
 from incubator.live import signal
 from incubator.tags import TAG_MAX_LENGTH, parse_tags
+from incubator.web.forms import parse_id
 
 TITLE_MAX = 120
 SUMMARY_MAX = 280
@@ -77,22 +78,22 @@ async def _validate(draft: IdeaDraft, *, current_challenge: int | None = None) -
 
 async def _open_challenge(raw_id: str, current: int | None, errors: dict[str, str]) -> int | None:
     """The challenge an idea answers must take ideas (unless the idea already answered it)."""
-    if not raw_id.isdigit():
-        errors["challenge_id"] = _("Choose a challenge from the list, or none.")
-        return None
+    challenge_id = parse_id(raw_id)
     row = (
-        await Challenge.select(Challenge.status, Challenge.closes_on)
-        .where(Challenge.id == int(raw_id))
+        None
+        if challenge_id is None
+        else await Challenge.select(Challenge.status, Challenge.closes_on)
+        .where(Challenge.id == challenge_id)
         .first()
         .run()
     )
-    if row is None:
+    if challenge_id is None or row is None:
         errors["challenge_id"] = _("Choose a challenge from the list, or none.")
         return None
-    if int(raw_id) != current and not takes_ideas(row["status"], row["closes_on"]):
+    if challenge_id != current and not takes_ideas(row["status"], row["closes_on"]):
         errors["challenge_id"] = _("This challenge is closed and takes no new ideas.")
         return None
-    return int(raw_id)
+    return challenge_id
 
 
 async def _index(idea_id: int, clean: _Clean) -> None:
@@ -215,22 +216,23 @@ async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
     if not can_support_idea(actor, row["author"]):
         raise NotAllowed(_("You cannot support your own idea: ask colleagues to."))
     async with transaction():
-        withdrawn = (
-            await Support.delete()
-            .where((Support.person == actor.id) & (Support.idea == idea_id))
+        # Supporting is the common case: one statement when the support is new.
+        added = (
+            await Support.insert(Support(person=actor.id, idea=idea_id))
+            .on_conflict(action="DO NOTHING")
             .returning(Support.id)
             .run()
         )
-        if withdrawn:
-            step, supported = -1, False
+        if added:
+            step, supported = 1, True
         else:
-            added = (
-                await Support.insert(Support(person=actor.id, idea=idea_id))
-                .on_conflict(action="DO NOTHING")
+            withdrawn = (
+                await Support.delete()
+                .where((Support.person == actor.id) & (Support.idea == idea_id))
                 .returning(Support.id)
                 .run()
             )
-            step, supported = (1, True) if added else (0, True)
+            step, supported = (-1, False) if withdrawn else (0, False)
         counted = await (
             Idea.update({Idea.support_count: Idea.support_count + step})
             .where(Idea.id == idea_id)
