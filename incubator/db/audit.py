@@ -12,7 +12,8 @@ the same predecessor. On SQLite writes are serialized already (one writer; trans
 begin IMMEDIATE, which also queues other processes). On PostgreSQL the append takes a
 transaction-scoped advisory lock first, so appenders queue until the holder commits or
 rolls back; the next one then reads the committed last event. A unique index on
-`prev_hash` turns any fork that still happened into an error instead of a silent fork.
+`prev_hash` turns any fork that still happened into an error instead of a silent fork
+(rows written around `record_event`, with no link, are not chained and fail `verify`).
 
 The lock is held until the writing transaction ends, so audited transactions on
 PostgreSQL commit one at a time; services record their event late and keep their

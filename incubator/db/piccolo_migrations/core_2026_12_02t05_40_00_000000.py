@@ -1,4 +1,5 @@
-"""Chain the audit events that exist already, in id order, then forbid forks.
+"""Chain the audit events that exist already, in id order, then forbid forks (two
+events linking to the same predecessor).
 
 The append-only triggers refuse the backfill's UPDATEs, so they are lifted around it and
 put back in this same transaction: if anything fails, the triggers were never gone.
@@ -70,8 +71,10 @@ async def forwards() -> MigrationManager:
                 await connection.execute(sql)
         else:
             await connection.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only")
+        # Rows written without a link (prev_hash '') are not chained: verify reports them.
         await connection.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS audit_event_prev_hash_uniq ON audit_event (prev_hash)"
+            "CREATE UNIQUE INDEX IF NOT EXISTS audit_event_prev_hash_uniq "
+            "ON audit_event (prev_hash) WHERE prev_hash <> ''"
         )
 
     async def drop() -> None:
