@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.querystring import QueryString
+from piccolo.utils.encoding import dump_json
 
 from incubator.db.tables import AuditEvent
 from incubator.db.transactions import engine, is_sqlite, transaction
@@ -125,7 +126,8 @@ async def record_event(
             await _fetch("SELECT pg_advisory_xact_lock({})", _CHAIN_LOCK_KEY)
         event_id, prev_hash = await _next_link()
         at = datetime.now(UTC)
-        text = canonical_data(data or {})
+        # Stored as Piccolo writes JSON; hashed as what it parses back to.
+        text = dump_json(data or {})
         await AuditEvent.insert(
             AuditEvent(
                 id=event_id,
