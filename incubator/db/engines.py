@@ -17,6 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
+from asyncpg.exceptions import (
+    InsufficientResourcesError,
+    InterfaceError,
+    OperatorInterventionError,
+    PostgresConnectionError,
+)
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
@@ -296,6 +302,40 @@ class IncubatorPostgresEngine(PostgresEngine):
     async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
         _record(ddl)
         return await super().run_ddl(ddl, in_pool=in_pool)
+
+
+# The database cannot serve right now, whatever the request: refused or dropped connections,
+# a server shutting down or starting up (57P01-03), out of connections or disk (53xxx),
+# a timeout. Nothing is wrong with the request, and the same one may succeed shortly.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    PostgresConnectionError,
+    OperatorInterventionError,
+    InsufficientResourcesError,
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when the error says "the database is unavailable, try again shortly" rather
+    than "this request is wrong": down, restarting, saturated, or (SQLite) still locked
+    by another process once busy_timeout has run out."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    # Follow the chain: a transaction that loses its connection fails again on ROLLBACK
+    # ("the underlying connection is closed"), hiding the first error behind the second.
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        if isinstance(current, InterfaceError) and "connection is closed" in str(current):
+            return True
+        if isinstance(current, sqlite3.OperationalError) and any(
+            word in str(current) for word in ("locked", "busy")
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def enable_wal(path: str) -> None:

@@ -20,6 +20,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from incubator.db.engines import database_unavailable
 from incubator.errors import Busy, NotAllowed, NotFound, TooManyAttempts, ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.i18n import set_locale
@@ -145,7 +146,25 @@ def _busy(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     )
 
 
+# How soon a person may retry while the database is unavailable.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
 def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if database_unavailable(exc):
+        # Not a bug: an outage. One line per request, not a traceback each.
+        logger.warning(
+            "The database is unavailable on %s %s: %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            exc,
+        )
+        return error_response(
+            request,
+            HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
