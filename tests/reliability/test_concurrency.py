@@ -94,15 +94,15 @@ def test_two_hundred_peers_vote_at_once_on_two_rounds_and_each_is_decided_once(
         ballots += [(voter, {"decision": "go", **GO}) for voter in voters[:50]]  # twice at once
         answers = {
             "waiting": await bounded(
-                (lambda v=voter, b=ballot: v.post(to_waiting, b) for voter, ballot in ballots),
+                (voter.post(to_waiting, ballot) for voter, ballot in ballots),
                 len(ballots),
             ),
             "author": [await author.post(to_waiting, {"decision": "go", **GO})],
             "decide": await bounded(
-                (lambda s=s: s.post(f"/gates/{waiting}/decide") for s in [cleo, ida] * 10), 20
+                (s.post(f"/gates/{waiting}/decide") for s in [cleo, ida] * 10), 20
             ),
             "racing": await bounded(
-                (lambda v=voter: v.post(to_racing, {"decision": "go", **GO}) for voter in voters),
+                (voter.post(to_racing, {"decision": "go", **GO}) for voter in voters),
                 CROWD,
             ),
         }
@@ -179,20 +179,18 @@ def test_two_hundred_people_support_and_ask_to_join_at_once(
     async def scenario() -> dict[str, list[Answer]]:
         fans = await signed_in(server.url, emails)
         owner, member = await signed_in(server.url, [personas["ada"].email, personas["bob"].email])
-        first = await bounded((lambda f=fan: f.post(support, htmx=True) for fan in fans), CROWD)
+        first = await bounded((fan.post(support, htmx=True) for fan in fans), CROWD)
         presses = fans[:100] + fans[100:150] + fans[100:150]
-        second = await bounded(
-            (lambda f=fan: f.post(support, htmx=True) for fan in presses), len(presses)
-        )
+        second = await bounded((fan.post(support, htmx=True) for fan in presses), len(presses))
         asked = await bounded(
-            (lambda f=fan: f.post(join, {"message": "Count me in"}) for fan in fans + fans[:50]),
+            (fan.post(join, {"message": "Count me in"}) for fan in fans + fans[:50]),
             CROWD + 50,
         )
         # Read on the app's loop (its pool lives there), from a thread of this one.
         pending = await asyncio.to_thread(run, _pending(wanted))
         accepted = await bounded(
             (
-                lambda p=person, r=request: p.post(f"/ideas/{wanted}/join-requests/{r}/accept")
+                person.post(f"/ideas/{wanted}/join-requests/{request}/accept")
                 for n, request in enumerate(pending)
                 for person in ((owner, member) if n % 4 == 0 else (owner,))
             ),
@@ -254,7 +252,7 @@ def test_two_server_processes_writing_to_one_database_lose_and_double_nothing(
 
         async def scenario() -> list[tuple[str, Answer]]:
             people = await signed_in(a.url, emails)
-            jobs = []
+            jobs: list[tuple[str, WebPerson, str, dict[str, str]]] = []
             for n, person in enumerate(people):
                 base = (a.url, b.url)[n % 2]
                 jobs.append(("support", person, f"{base}/ideas/{supported}/support", {}))
@@ -267,7 +265,7 @@ def test_two_server_processes_writing_to_one_database_lose_and_double_nothing(
                 what, person, url, data = job
                 return what, await person.post(url, data)
 
-            answers = await bounded((lambda j=job: send(j) for job in jobs), len(jobs))
+            answers = await bounded((send(job) for job in jobs), len(jobs))
             await close_all(people)
             return answers
 

@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import ssl
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -116,18 +116,19 @@ class WebPerson:
 async def signed_in(base_url: str, emails: Iterable[str], *, at_once: int = 16) -> list[WebPerson]:
     """Everyone signed in (a few sign-ins at a time: each costs a password hash)."""
     people = [WebPerson(base_url, email) for email in emails]
-    await bounded((person.sign_in for person in people), at_once)
+    await bounded((person.sign_in() for person in people), at_once)
     return people
 
 
-async def bounded(jobs: Iterable[Callable[[], Awaitable[T]]], at_once: int) -> list[T]:
+async def bounded(requests: Iterable[Awaitable[T]], at_once: int) -> list[T]:
+    """Await the (not yet started) coroutines, at most `at_once` at a time, in order."""
     gate = asyncio.Semaphore(at_once)
 
-    async def one(job: Callable[[], Awaitable[T]]) -> T:
+    async def one(request: Awaitable[T]) -> T:
         async with gate:
-            return await job()
+            return await request
 
-    return list(await asyncio.gather(*(one(job) for job in jobs)))
+    return list(await asyncio.gather(*(one(request) for request in requests)))
 
 
 async def close_all(people: Iterable[WebPerson]) -> None:
