@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from incubator.accounts.identity import Actor
 from incubator.gates import services
 from incubator.gates.tables import Gate
 from tests import factories
@@ -60,3 +61,31 @@ def test_the_audit_log_costs_the_same_queries_whatever_its_length(
     small = query_count(browser.get("/admin/audit"))
     run(submitted_round(personas["ada"].id, 30))
     assert query_count(browser.get("/admin/audit")) == small
+
+
+def test_votes_in_the_log_stay_sealed_until_the_round_is_decided(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    """Stewards read the log and may vote too: what others voted must not herd them."""
+    run(Gate.update({Gate.quorum: 2}).where(Gate.id > 0).run())
+
+    async def first_vote() -> tuple[int, Actor]:
+        idea_id = await idea_with_team(personas["ada"].id)
+        round_id = await services.submit_to_gate(await factories.actor(personas["ada"].id), idea_id)
+        voter, second = await peers(2)
+        await services.cast_vote(voter, round_id, ballot("kill", rationale="Seen it fail"))
+        return round_id, second
+
+    round_id, second = run(first_vote())
+    browser.login(personas["cleo"].email)
+    sealed = browser.get("/admin/audit?action=vote.").text
+    assert "vote.cast" in sealed
+    assert "Seen it fail" not in sealed
+    assert "kill" not in sealed
+
+    run(
+        services.cast_vote(second, round_id, ballot("kill", rationale="Too costly"))
+    )  # the quorum is reached: the round is decided
+    opened = browser.get("/admin/audit?action=vote.").text
+    assert "Seen it fail" in opened
+    assert "Too costly" in opened
