@@ -91,7 +91,9 @@ async def open_database() -> None:
     settings = get_settings()
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=1, max_size=settings.db_pool_size)
+        # No floor: while the database is down, the pool does not keep retrying (and logging)
+        # a connection nobody asked for; connections open on demand and idle ones close.
+        await db.start_connection_pool(min_size=0, max_size=settings.db_pool_size)
     elif isinstance(db, IncubatorSQLiteEngine):
         enable_wal(settings.sqlite_path)
         await db.start_connection_pool()
