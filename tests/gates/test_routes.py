@@ -223,3 +223,19 @@ def test_gate_and_idea_pages_cost_the_same_queries_whatever_the_votes(
         query_count(browser.get(f"/ideas/{idea_id}")),
     )
     assert large == small
+
+
+def test_a_vote_after_the_round_closed_is_told_so_beside_the_decision(
+    browser: Browser, new_browser: Callable[..., Browser], personas: dict[str, Persona], run: Run
+) -> None:
+    idea_id = run(idea_with_team(personas["ada"].id))
+    browser.login(personas["ada"].email)
+    round_id = submit(browser, idea_id)
+    early, *rest = voters(new_browser, run, 4)
+    for peer in rest:  # the quorum of three closes the round
+        assert peer.post(f"/gates/{round_id}/votes", GO_FORM).status_code == 303
+    for htmx in (False, True):
+        late = early.post(f"/gates/{round_id}/votes", GO_FORM, htmx=htmx)
+        assert late.status_code == 400
+        assert "Voting on this round has closed." in text_of(late.text)
+    assert run(Vote.count().where(Vote.round == round_id).run()) == 3
