@@ -30,3 +30,13 @@ class JobRun(Table):
     job = Varchar(length=60)
     period = Varchar(length=20)
     ran_at = Timestamptz(default=TimestamptzNow())
+
+
+class Lease(Table):
+    """Who holds a named role that one process at a time may play (the clock), and until
+    when: a holder that dies loses it once `expires_at` passes."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=60, unique=True)
+    holder = Varchar(length=120)
+    expires_at = Timestamptz()
