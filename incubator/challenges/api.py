@@ -9,7 +9,7 @@ from litestar.params import FromQuery
 
 from incubator.accounts.identity import Actor
 from incubator.challenges import queries
-from incubator.web.api import jsonable
+from incubator.web.api import error_responses, jsonable
 
 _FIELDS = (
     "id",
@@ -30,7 +30,7 @@ class ChallengeApiController(Controller):
     path = "/api/v1/challenges"
     tags = ["challenges"]
 
-    @get("/", summary="Challenges, open ones first")
+    @get("/", summary="Challenges, open ones first", responses=error_responses(401))
     async def list_challenges(
         self,
         request: Request[Actor, Any, Any],

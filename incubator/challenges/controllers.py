@@ -25,7 +25,7 @@ from incubator.ideas.stages import stage_names, status_names
 from incubator.insights import queries as insight_queries
 from incubator.insights import services as insight_services
 from incubator.insights.controllers import labels as insight_labels
-from incubator.web.forms import FormValues, read_form
+from incubator.web.forms import FormValues, parse_id, read_form
 from incubator.web.rendering import is_htmx, redirect_after_post, render
 
 ActorRequest = Request[Actor, Any, Any]
@@ -113,7 +113,10 @@ class ChallengeController(Controller):
     async def create(self, request: ActorRequest) -> Response[Any]:
         form = await read_form(request)
         draft = _draft(form)
-        insight_ids = [int(i) for i in form.text("insight_ids").split(",") if i.strip().isdigit()]
+        # Only insights that exist become evidence: an unknown id must not leave the
+        # challenge saved behind a 404.
+        wanted = [i for i in map(parse_id, form.text("insight_ids").split(",")) if i is not None]
+        insight_ids = [int(row["id"]) for row in await insight_queries.quotes(wanted[:20])]
         try:
             challenge_id = await services.post_challenge(request.user, draft)
         except ValidationFailed as failed:
@@ -124,7 +127,7 @@ class ChallengeController(Controller):
                 **_labels(),
             }
             return render(request, "challenges/form.html.jinja2", context, status_code=400)
-        for insight_id in insight_ids[:20]:  # the customers' words become its evidence
+        for insight_id in insight_ids:  # the customers' words become its evidence
             await insight_services.link_insight(request.user, insight_id, "challenge", challenge_id)
         flash(
             request,
@@ -240,14 +243,9 @@ class ChallengeController(Controller):
         if await queries.challenge_title(challenge_id) is None:
             raise NotFoundException()
         form = await read_form(request)
-        parent = form.text("parent_id")
         try:
             await discussion.add_comment(
-                request.user,
-                "challenge",
-                challenge_id,
-                form.text("body"),
-                int(parent) if parent.isdigit() else None,
+                request.user, "challenge", challenge_id, form.text("body"), form.id("parent_id")
             )
         except ValidationFailed as failed:
             context = await self._detail_context(

@@ -102,8 +102,9 @@ class ChallengePipelineController(Controller):
     async def assign(self, request: ActorRequest, challenge_id: FromPath[int]) -> Response[Any]:
         form = await read_form(request)
         raw = form.text("pipeline_id")
-        await pipeline_admin.assign_pipeline(
-            request.user, challenge_id, int(raw) if raw.isdigit() else None
-        )
+        pipeline_id = form.id("pipeline_id")
+        if raw and pipeline_id is None:
+            raise ValidationFailed({"pipeline_id": _("Choose a pipeline from the list.")})
+        await pipeline_admin.assign_pipeline(request.user, challenge_id, pipeline_id)
         flash(request, _("The challenge's pipeline is set."), category="success")
         return redirect_after_post(request, f"/challenges/{challenge_id}")

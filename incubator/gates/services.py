@@ -161,7 +161,7 @@ def _validate_ballot(ballot: Ballot, criteria: list[dict[str, Any]]) -> dict[str
     scores: dict[str, int] = {}
     for criterion in criteria:
         raw = ballot.scores.get(criterion["key"], "").strip()
-        if not raw.isdigit() or not 1 <= int(raw) <= 5:
+        if raw not in {"1", "2", "3", "4", "5"}:
             errors[f"score_{criterion['key']}"] = _("Give a score from 1 to 5.")
         else:
             scores[criterion["key"]] = int(raw)

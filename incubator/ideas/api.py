@@ -6,11 +6,11 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from incubator.accounts.identity import Actor
 from incubator.ideas import queries
-from incubator.web.api import jsonable
+from incubator.web.api import PathId, QueryId, error_responses, jsonable
 
 MAX_PER_PAGE = 100
 _PUBLIC_FIELDS = (
@@ -40,13 +40,13 @@ class IdeaApiController(Controller):
     path = "/api/v1/ideas"
     tags = ["ideas"]
 
-    @get("/", summary="Ideas, newest first, or ranked by a search")
+    @get("/", summary="Ideas, newest first, or ranked by a search", responses=error_responses(401))
     async def list_ideas(
         self,
         request: Request[Actor, Any, Any],
         q: FromQuery[str] = "",
         sort: FromQuery[str] = "newest",
-        challenge_id: FromQuery[int | None] = None,
+        challenge_id: QueryId = None,
         tag: FromQuery[str] = "",
         stage: FromQuery[str] = "",
         page: FromQuery[int] = 1,
@@ -73,10 +73,8 @@ class IdeaApiController(Controller):
             "next_after": result.next_after,
         }
 
-    @get("/{idea_id:int}", summary="One idea")
-    async def get_idea(
-        self, request: Request[Actor, Any, Any], idea_id: FromPath[int]
-    ) -> dict[str, Any]:
+    @get("/{idea_id:int}", summary="One idea", responses=error_responses(401, 404))
+    async def get_idea(self, request: Request[Actor, Any, Any], idea_id: PathId) -> dict[str, Any]:
         row = await queries.idea_detail(idea_id, request.user.id)
         if row is None or row["merged_into"] is not None:
             raise NotFoundException()

@@ -286,10 +286,9 @@ class IdeaController(Controller):
     @post("/{idea_id:int}/comments")
     async def comment(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
         form = await read_form(request)
-        parent = form.text("parent_id")
         try:
             await services.comment_on_idea(
-                request.user, idea_id, form.text("body"), int(parent) if parent.isdigit() else None
+                request.user, idea_id, form.text("body"), form.id("parent_id")
             )
         except ValidationFailed as failed:
             context = await detail_context(
@@ -306,10 +305,10 @@ class IdeaController(Controller):
     @post("/{idea_id:int}/merge")
     async def merge(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
         form = await read_form(request)
-        into = form.text("into_id")
-        if not into.isdigit():
+        into = form.id("into_id")
+        if into is None:
             raise ValidationFailed({"into_id": _("Choose the idea to merge into.")})
-        await services.merge_ideas(request.user, idea_id, int(into))
+        await services.merge_ideas(request.user, idea_id, into)
         flash(
             request,
             _("The ideas are merged: supports, comments and followers moved over."),

@@ -18,7 +18,7 @@ from incubator.ideas.queries import merged_into
 from incubator.ideas.tables import Idea
 from incubator.insights import queries, services
 from incubator.insights.tables import Channel, Sentiment
-from incubator.web.forms import read_form
+from incubator.web.forms import parse_id, read_form
 from incubator.web.rendering import is_htmx, redirect_after_post, render
 
 ActorRequest = Request[Actor, Any, Any]
@@ -137,16 +137,12 @@ class InsightController(Controller):
     async def link(self, request: ActorRequest, insight_id: FromPath[int]) -> Response[Any]:
         """Evidence for a challenge (`challenge_id`) or an idea (`idea_id`)."""
         form = await read_form(request)
-        challenge, idea = form.text("challenge_id"), form.text("idea_id").lstrip("#")
+        challenge, idea = form.id("challenge_id"), parse_id(form.text("idea_id").lstrip("#"))
         try:
-            if challenge.isdigit() and await challenge_queries.challenge_title(int(challenge)):
-                await services.link_insight(request.user, insight_id, "challenge", int(challenge))
-            elif (
-                idea.isdigit()
-                and await merged_into(int(idea)) is None
-                and await _idea_exists(int(idea))
-            ):
-                await services.link_insight(request.user, insight_id, "idea", int(idea))
+            if challenge is not None and await challenge_queries.challenge_title(challenge):
+                await services.link_insight(request.user, insight_id, "challenge", challenge)
+            elif idea is not None and await merged_into(idea) is None and await _idea_exists(idea):
+                await services.link_insight(request.user, insight_id, "idea", idea)
             else:
                 raise ValidationFailed(
                     {"subject": _("Choose a challenge, or give the number of an idea (#12).")}

@@ -68,9 +68,8 @@ class NotificationController(Controller):
     @post("/preferences")
     async def save_preferences(self, request: ActorRequest) -> Response[Any]:
         form = await read_form(request)
-        for kind in KINDS:
-            if form.text(f"pref_{kind}"):
-                await services.set_preference(request.user.id, kind, form.text(f"pref_{kind}"))
+        choices = {kind: form.text(f"pref_{kind}") for kind in KINDS if form.text(f"pref_{kind}")}
+        await services.set_preferences(request.user.id, choices)
         flash(request, _("Your notification settings are saved."), category="success")
         return redirect_after_post(request, "/notifications/preferences")
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from incubator.db.transactions import transaction
 from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.notifications.messages import KINDS
@@ -16,9 +17,22 @@ async def mark_all_read(person_id: int) -> None:
     )
 
 
-async def set_preference(person_id: int, kind: str, delivery: str) -> None:
+def _check_preference(kind: str, delivery: str) -> None:
     if kind not in KINDS or delivery not in {d.value for d in Delivery}:
         raise ValidationFailed({f"pref_{kind}": _("Choose how to be told.")})
+
+
+async def set_preferences(person_id: int, choices: dict[str, str]) -> None:
+    """Several kinds at once: all are checked before any is saved, in one transaction."""
+    for kind, delivery in choices.items():
+        _check_preference(kind, delivery)
+    async with transaction():
+        for kind, delivery in choices.items():
+            await set_preference(person_id, kind, delivery)
+
+
+async def set_preference(person_id: int, kind: str, delivery: str) -> None:
+    _check_preference(kind, delivery)
     await (
         NotificationPreference.insert(
             NotificationPreference(person=person_id, kind=kind, delivery=delivery)

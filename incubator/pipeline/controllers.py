@@ -18,6 +18,7 @@ from incubator.ideas.stages import stage_names
 from incubator.pipeline import charts, exports, queries
 from incubator.pipeline import people as people_analytics
 from incubator.settings import get_settings
+from incubator.web.api import QueryId, error_responses
 from incubator.web.auth import requires_role
 from incubator.web.rendering import render
 
@@ -40,8 +41,8 @@ class PipelineDashboardController(Controller):
     async def dashboard(
         self,
         request: ActorRequest,
-        challenge_id: FromQuery[int | None] = None,
-        department_id: FromQuery[int | None] = None,
+        challenge_id: QueryId = None,
+        department_id: QueryId = None,
         period: FromQuery[str] = "",
         stalled_days: FromQuery[int] = queries.DEFAULT_STALLED_DAYS,
     ) -> Template:
@@ -68,12 +69,17 @@ class PipelineDashboardController(Controller):
         }
         return render(request, "pipeline/dashboard.html.jinja2", context, block="dashboard")
 
-    @get("/api/v1/pipeline", summary="The pipeline dashboard's figures", tags=["pipeline"])
+    @get(
+        "/api/v1/pipeline",
+        summary="The pipeline dashboard's figures",
+        tags=["pipeline"],
+        responses=error_responses(401),
+    )
     async def api(
         self,
         request: ActorRequest,
-        challenge_id: FromQuery[int | None] = None,
-        department_id: FromQuery[int | None] = None,
+        challenge_id: QueryId = None,
+        department_id: QueryId = None,
         period: FromQuery[str] = "",
         stalled_days: FromQuery[int] = queries.DEFAULT_STALLED_DAYS,
     ) -> dict[str, Any]:

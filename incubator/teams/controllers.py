@@ -74,10 +74,9 @@ class TeamController(Controller):
     @post("/join")
     async def join(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
         form = await read_form(request)
-        role = form.text("role_id")
         try:
             await services.request_to_join(
-                request.user, idea_id, form.text("message"), int(role) if role.isdigit() else None
+                request.user, idea_id, form.text("message"), form.id("role_id")
             )
         except ValidationFailed as failed:
             return await self._answer(

@@ -26,6 +26,7 @@ from incubator.i18n import gettext as _
 from incubator.i18n import set_locale
 from incubator.web.locale import locale_for_scope
 from incubator.web.rendering import is_htmx
+from incubator.web.security import SECURITY_HEADERS
 
 logger = logging.getLogger("incubator.web")
 
@@ -76,6 +77,9 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     set_locale(locale_for_scope(request.scope))
+    # An unrouted path (404, 405) is answered before any middleware runs: the security
+    # headers come with the error itself.
+    headers = {**SECURITY_HEADERS, **(headers or {})}
     title, hint = _titles().get(status_code, _titles()[500 if status_code >= 500 else 400])
     if _is_api(request):
         return Response(
@@ -102,9 +106,12 @@ def _not_authorized(request: Request[Any, Any, Any], _exc: Exception) -> Respons
         return error_response(request, 401)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     login_url = "/login?next=" + quote(target, safe="/")
+    # Refused by the sign-in middleware, outside the one that adds the security headers.
     if is_htmx(request):
-        return Response(content=b"", status_code=401, headers={"HX-Redirect": login_url})
-    return Redirect(path=login_url, status_code=303)
+        return Response(
+            content=b"", status_code=401, headers={**SECURITY_HEADERS, "HX-Redirect": login_url}
+        )
+    return Redirect(path=login_url, status_code=303, headers=SECURITY_HEADERS)
 
 
 def _http_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

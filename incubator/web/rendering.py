@@ -61,7 +61,11 @@ def redirect_after_post(request: Request[Any, Any, Any], url: str) -> Response[A
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths: `//evil.example` and `https://…` are open redirects."""
+    """Only same-site paths: `//evil.example` and `https://…` are open redirects. Browsers
+    drop tabs and newlines from URLs (`/<TAB>/evil.example` is `//evil.example`), so a
+    control character anywhere refuses the target too."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(ord(character) < 0x20 or character == "\x7f" for character in target):
         return default
     return target
