@@ -57,6 +57,7 @@ from incubator.settings import Settings, get_settings
 from incubator.teams.controllers import TeamController
 from incubator.web.auth import session_auth
 from incubator.web.errors import EXCEPTION_HANDLERS
+from incubator.web.forms import refuse_what_the_database_cannot_hold
 from incubator.web.health import healthz
 from incubator.web.live import LiveSignalsMiddleware, channels_plugin, live_events
 from incubator.web.locale import LocaleMiddleware
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         stores=build_stores(settings),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_what_the_database_cannot_hold,
         on_startup=[open_database],
         on_shutdown=[close_database],
         lifespan=[scheduler_lifespan] if settings.run_scheduler else [],

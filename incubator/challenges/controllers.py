@@ -25,7 +25,7 @@ from incubator.ideas.stages import stage_names, status_names
 from incubator.insights import queries as insight_queries
 from incubator.insights import services as insight_services
 from incubator.insights.controllers import labels as insight_labels
-from incubator.web.forms import FormValues, parse_id, read_form
+from incubator.web.forms import MAX_ID, FormValues, parse_id, read_form
 from incubator.web.rendering import is_htmx, redirect_after_post, render
 
 ActorRequest = Request[Actor, Any, Any]
@@ -98,7 +98,8 @@ class ChallengeController(Controller):
     ) -> Template:
         """A blank challenge — or one prefilled with what customers said (`?insights=`)."""
         values: dict[str, str] = {"source": "internal"}
-        chosen = await insight_queries.quotes(list(insights or [])[:20])
+        wanted = [number for number in insights or [] if 0 < number <= MAX_ID][:20]
+        chosen = await insight_queries.quotes(wanted)
         if chosen:
             values["source"] = "customer"
             values["problem"] = "\n\n".join(

@@ -9,6 +9,7 @@ as cheap at 100,000 rows as at 100.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -51,14 +52,20 @@ class Page(Generic[T]):
         return (self.page - 1) * self.per_page
 
 
+_CURSOR_PART = re.compile(r"-?[0-9]{1,10}")
+_INT4_MAX = 2**31 - 1
+
+
 def parse_cursor(raw: str | None, width: int) -> tuple[int, ...] | None:
-    """A cursor is the sort key's integers joined by dots; anything else is ignored."""
+    """A cursor is the sort key's integers joined by dots; anything else is ignored,
+    including digits other than ASCII ones ("²") and numbers no 32-bit column holds."""
     if not raw:
         return None
     parts = raw.split(".")
-    if len(parts) != width or not all(part.lstrip("-").isdigit() for part in parts):
+    if len(parts) != width or not all(_CURSOR_PART.fullmatch(part) for part in parts):
         return None
-    return tuple(int(part) for part in parts)
+    key = tuple(int(part) for part in parts)
+    return key if all(abs(value) <= _INT4_MAX for value in key) else None
 
 
 def format_cursor(key: Sequence[int]) -> str:

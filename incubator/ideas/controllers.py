@@ -24,6 +24,7 @@ from incubator.ideas.stages import STAGE_KEYS, stage_names, status_names
 from incubator.insights import queries as insight_queries
 from incubator.insights.controllers import labels as insight_labels
 from incubator.teams import queries as team_queries
+from incubator.web.api import QueryId
 from incubator.web.forms import FormValues, read_form
 from incubator.web.rendering import is_htmx, redirect_after_post, render
 
@@ -144,7 +145,7 @@ class IdeaController(Controller):
         request: ActorRequest,
         q: FromQuery[str] = "",
         sort: FromQuery[str] = "newest",
-        challenge_id: FromQuery[int | None] = None,
+        challenge_id: QueryId = None,
         tag: FromQuery[str] = "",
         stage: FromQuery[str] = "",
         looking: FromQuery[str] = "",

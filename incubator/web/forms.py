@@ -7,9 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.exceptions import NotFoundException, ValidationException
 
 # Row ids are 32-bit serials on PostgreSQL: a larger number names nothing.
 MAX_ID = 2**31 - 1
+
+
+async def refuse_what_the_database_cannot_hold(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: `/ideas/99999999999` names nothing (404), and no search or
+    filter holds a NUL character (400). Sent on, PostgreSQL's driver would refuse both
+    (a 500): a number past its column's range, a NUL in text."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            raise NotFoundException()
+    if "%00" in request.scope["query_string"].decode("latin-1"):
+        raise ValidationException()
 
 
 def parse_id(text: str) -> int | None:

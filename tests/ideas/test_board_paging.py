@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 
@@ -87,9 +88,12 @@ def test_a_garbled_cursor_falls_back_to_the_page_number(
 ) -> None:
     ids = run(bulk_ideas(personas["ada"].id, 25))
     browser.login(personas["bob"].email)
-    response = browser.get("/ideas?page=2&after=1;DROP TABLE idea")
-    assert response.status_code == 200
-    assert card_ids(response.text) == sorted(ids, reverse=True)[20:]
+    for garbled in ("1;DROP TABLE idea", "²", "99999999999", "1.2"):
+        response = browser.get(f"/ideas?page=2&after={quote(garbled)}")
+        assert response.status_code == 200, garbled
+        assert card_ids(response.text) == sorted(ids, reverse=True)[20:]
+    for path in ("/ideas?after=²&before=²", "/notifications?after=²", "/api/v1/ideas?after=²"):
+        assert browser.get(path).status_code == 200, path
 
 
 def test_the_total_stops_counting_at_the_cap(

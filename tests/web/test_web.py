@@ -205,3 +205,29 @@ def test_an_unchanged_session_is_not_written_back_but_a_changed_one_is(
     assert stored() != signed_in
     assert browser.get("/ideas").status_code == 200
     assert "Idées" in browser.get("/ideas").text
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/ideas/99999999999", 404),
+        ("/challenges/99999999999", 404),
+        ("/gates/99999999999", 404),
+        ("/people/99999999999", 404),
+        ("/insights/99999999999", 404),
+        ("/api/v1/ideas/99999999999", 404),
+        ("/ideas?challenge_id=99999999999", 400),
+        ("/challenges/new?insights=99999999999", 200),
+        ("/ideas?tag=a%00b", 400),
+        ("/api/v1/ideas?q=a%00b", 400),
+        ("/people?q=%00", 400),
+    ],
+)
+def test_an_id_no_row_can_have_is_refused_not_a_crash(
+    browser: Browser, personas: dict[str, Persona], path: str, status: int
+) -> None:
+    """Ids are 32-bit and text holds no NUL: PostgreSQL's driver would refuse to send
+    either (a 500)."""
+    browser.login(personas["bob"].email)
+    assert browser.get(path).status_code == status
+    assert browser.post("/ideas/99999999999/support").status_code == 404
