@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
@@ -19,8 +18,6 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
-from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
 from piccolo.engine.postgres import PostgresEngine
 
 from incubator import __version__
@@ -44,7 +41,6 @@ from incubator.home.controllers import home
 from incubator.ideas.api import IdeaApiController
 from incubator.ideas.controllers import IdeaController
 from incubator.insights.controllers import InsightController
-from incubator.notifications import subscribers as notification_subscribers
 from incubator.notifications.controllers import NotificationController
 from incubator.notifications.queries import signed_in_actor
 from incubator.pipeline.controllers import (
@@ -54,6 +50,7 @@ from incubator.pipeline.controllers import (
 )
 from incubator.scheduler import scheduler_lifespan
 from incubator.settings import Settings, get_settings
+from incubator.subscribers import register_all
 from incubator.teams.controllers import TeamController
 from incubator.web.auth import session_auth
 from incubator.web.errors import EXCEPTION_HANDLERS
@@ -63,7 +60,7 @@ from incubator.web.live import LiveSignalsMiddleware, channels_plugin, live_even
 from incubator.web.locale import LocaleMiddleware
 from incubator.web.query_count import QueryCountMiddleware
 from incubator.web.security import SecurityHeadersMiddleware
-from incubator.web.stores import LocalFileStore
+from incubator.web.stores import build_stores
 from incubator.web.templating import template_config
 
 logger = logging.getLogger("incubator")
@@ -71,21 +68,6 @@ logger = logging.getLogger("incubator")
 # Paths whose POSTs are flood-guarded per client address (on top of the per-account
 # failure throttle): credential stuffing tries many emails from one place.
 _AUTH_POSTS = {"/login", "/register"}
-
-
-def build_stores(settings: Settings) -> dict[str, Store]:
-    """Shared by all workers: Redis when configured, else files under the data directory."""
-    if settings.redis_url:
-        root: Store = RedisStore.with_client(url=settings.redis_url, namespace="incubator")
-        assert isinstance(root, RedisStore)
-        return {
-            name: root.with_namespace(name) for name in ("sessions", "login-throttle", "rate-limit")
-        }
-    base = Path(settings.data_dir) / "stores"
-    return {
-        name: LocalFileStore(base / name, create_directories=True)
-        for name in ("sessions", "login-throttle", "rate-limit")
-    }
 
 
 async def open_database() -> None:
@@ -119,7 +101,7 @@ def count_queries_outermost(app_config: AppConfig) -> AppConfig:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    notification_subscribers.register()
+    register_all()
     templates = template_config(
         settings.templates_dir, settings.static_dir, auto_reload=not settings.is_production
     )

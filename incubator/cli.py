@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import os
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
@@ -32,8 +33,6 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
     if args.no_scheduler:
@@ -47,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=args.graceful_timeout,
         access_log=not settings.is_production,
     )
     return 0
@@ -57,11 +56,11 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     import logging
 
     from incubator.app import close_database, open_database
-    from incubator.notifications import subscribers
     from incubator.scheduler import run_forever, tick
+    from incubator.subscribers import register_all
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    subscribers.register()
+    register_all()
 
     async def run() -> None:
         await open_database()
@@ -70,7 +69,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
                 decided = await tick()
                 print(f"{len(decided)} round(s) decided or extended.")
             else:
-                await run_forever()
+                await (run_forever(args.interval) if args.interval else run_forever())
         finally:
             await close_database()
 
@@ -82,9 +81,9 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from incubator.db.migrate import migrate
     from incubator.demo import DEMO_PASSWORD, seed_demo
-    from incubator.notifications import subscribers
+    from incubator.subscribers import register_all
 
-    subscribers.register()
+    register_all()
 
     async def run() -> list[tuple[str, str, str]]:
         await migrate()
@@ -207,7 +206,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web portal")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+        help="worker processes (default: $WEB_CONCURRENCY, else 1); share state via REDIS_URL",
+    )
+    serve.add_argument(
+        "--graceful-timeout",
+        type=int,
+        default=10,
+        help="on SIGTERM, seconds to let requests in flight finish before closing them",
+    )
     serve.add_argument(
         "--forwarded-allow-ips",
         default="127.0.0.1",
@@ -222,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scheduler = commands.add_parser("scheduler", help="decide due gate rounds every minute")
     scheduler.add_argument("--once", action="store_true", help="one pass, then exit")
+    scheduler.add_argument("--interval", type=float, help="seconds between passes (default 60)")
     scheduler.set_defaults(handler=cmd_scheduler)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(

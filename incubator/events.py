@@ -86,3 +86,13 @@ class CommentPosted:
     comment_id: int
     author_id: int
     author_name: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An event entered the audit log, inside the transaction of the change it records:
+    for what follows every decision of a kind, whichever domain made it."""
+
+    action: str
+    subject_type: str
+    subject_id: int | None

@@ -38,6 +38,7 @@ from piccolo.utils.encoding import dump_json
 
 from incubator.db.tables import AuditEvent
 from incubator.db.transactions import engine, is_sqlite, transaction
+from incubator.events import Recorded, publish
 
 GENESIS = "0" * 64
 # Any constant shared by every process: the key of the "append to the audit chain" lock.
@@ -150,6 +151,7 @@ async def record_event(
                 ),
             )
         ).run()
+        await publish(Recorded(action=action, subject_type=subject_type, subject_id=subject_id))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -17,7 +17,6 @@ from incubator.gates.queries import attention_rounds
 from incubator.ideas.stages import stage_names
 from incubator.pipeline import charts, exports, queries
 from incubator.pipeline import people as people_analytics
-from incubator.settings import get_settings
 from incubator.web.api import QueryId, error_responses
 from incubator.web.auth import requires_role
 from incubator.web.rendering import render
@@ -48,11 +47,12 @@ class PipelineDashboardController(Controller):
     ) -> Template:
         filters = _filters(challenge_id, department_id, period, stalled_days)
         now = datetime.now(UTC)
-        snapshot = await queries.cached_dashboard(filters, _fresh_for())
+        snapshot = await queries.cached_dashboard(filters)
         figures = snapshot.figures
         context = {
             **figures,
             "figures_as_of": snapshot.computed_at,
+            "figures_outdated": snapshot.outdated,
             "funnel_bars": charts.funnel_bars(figures["funnel"]),
             "columns": charts.throughput_columns(figures["throughput"]),
             "attention": await attention_rounds(now, per_page=20),
@@ -84,7 +84,7 @@ class PipelineDashboardController(Controller):
         stalled_days: FromQuery[int] = queries.DEFAULT_STALLED_DAYS,
     ) -> dict[str, Any]:
         snapshot = await queries.cached_dashboard(
-            _filters(challenge_id, department_id, period, stalled_days), _fresh_for()
+            _filters(challenge_id, department_id, period, stalled_days)
         )
         stalled = snapshot.figures["stalled"]
         return {
@@ -92,16 +92,12 @@ class PipelineDashboardController(Controller):
             "stalled": {
                 **stalled,
                 "ideas": [
-                    {**{k: v for k, v in item.items() if k != "total"}, "since": str(item["since"])}
-                    for item in stalled["ideas"]
+                    {k: v for k, v in item.items() if k != "total"} for item in stalled["ideas"]
                 ],
             },
             "computed_at": snapshot.computed_at.isoformat(),
+            "outdated": snapshot.outdated,
         }
-
-
-def _fresh_for() -> timedelta:
-    return timedelta(seconds=get_settings().pipeline_cache_seconds)
 
 
 def _stream(content: Any, filename: str) -> Stream:

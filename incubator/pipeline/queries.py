@@ -17,7 +17,7 @@ from piccolo.querystring import QueryString
 from incubator.db.dialect import days_between, month_of
 from incubator.db.transactions import engine
 from incubator.ideas.stages import STAGE_KEYS
-from incubator.pipeline.snapshots import Snapshot, cache_for_this_loop
+from incubator.pipeline.snapshots import Snapshot, shared_cache
 
 DEFAULT_STALLED_DAYS = 30
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -29,6 +29,10 @@ class Filters:
     department_id: int | None = None
     period_days: int | None = None
     stalled_days: int = DEFAULT_STALLED_DAYS
+
+    @property
+    def key(self) -> str:
+        return f"{self.challenge_id}:{self.department_id}:{self.period_days}:{self.stalled_days}"
 
 
 def _where(filters: Filters, now: datetime) -> tuple[str, list[Any]]:
@@ -235,16 +239,18 @@ async def stalled(filters: Filters, now: datetime, limit: int = 20) -> dict[str,
         if isinstance(since, str):
             since = datetime.fromisoformat(since)
         row["days"] = int((now - since).total_seconds() // 86400)
+        row["since"] = since.isoformat()  # as a snapshot keeps it
     return {"ideas": rows, "total": int(rows[0]["total"]) if rows else 0}
 
 
-async def cached_dashboard(filters: Filters, fresh_for: timedelta) -> Snapshot:
-    """The dashboard's figures, at most `fresh_for` old (see snapshots); no caching
-    when `fresh_for` is zero."""
-    if not fresh_for:
+async def cached_dashboard(filters: Filters) -> Snapshot:
+    """The dashboard's figures from the shared snapshots (see snapshots); computed for
+    this request when `pipeline_cache_seconds` is zero."""
+    cache = shared_cache()
+    if not cache.fresh_for:
         now = datetime.now(UTC)
         return Snapshot(await dashboard(filters, now), now)
-    return await cache_for_this_loop(fresh_for).get(filters, lambda: dashboard(filters))
+    return await cache.get(filters.key, lambda: dashboard(filters))
 
 
 async def dashboard(filters: Filters, now: datetime | None = None) -> dict[str, Any]:

@@ -1,11 +1,27 @@
-"""Key/value stores for sessions and rate limits when no Redis is configured."""
+"""The key/value stores every worker shares: sessions, rate limits, cached figures. In
+Redis when REDIS_URL is set (any number of machines), else in files under the data
+directory (the workers of one machine)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from litestar.stores.base import StorageObject
+from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+
+from incubator.settings import Settings
+
+STORE_NAMES = ("sessions", "login-throttle", "rate-limit", "pipeline")
+
+
+def build_stores(settings: Settings) -> dict[str, Store]:
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="incubator")
+        return {name: root.with_namespace(name) for name in STORE_NAMES}
+    base = Path(settings.data_dir) / "stores"
+    return {name: LocalFileStore(base / name, create_directories=True) for name in STORE_NAMES}
 
 
 class LocalFileStore(FileStore):
