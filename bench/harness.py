@@ -1406,6 +1406,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--login-accounts", type=int, default=200)
     parser.add_argument("--login-rate", type=float, default=20, help="sign-ins per second")
     parser.add_argument("--output", type=Path, help="default bench/RESULTS.md")
+    parser.add_argument(
+        "--workers",
+        help="issue #12 instead: the board and votes on PostgreSQL + Redis with each of these "
+        "worker counts, e.g. 1,2 (bench/scaleout.py; default output bench/RESULTS-scaleout.md)",
+    )
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379", help="the server; --workers uses db 13"
+    )
     return parser.parse_args(argv)
 
 
@@ -1450,6 +1458,9 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
+    if args.workers:
+        scale_out = str(BENCH_DIR / "scaleout.py")
+        os.execv(PYTHON, [PYTHON, scale_out, *sys.argv[1:]])  # noqa: S606 - no shell wanted
     try:
         asyncio.run(run(args))
     except BenchError as error:

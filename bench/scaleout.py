@@ -1,0 +1,418 @@
+"""`bench/run --workers 1,2`: issue #12's numbers. The idea board and vote POSTs against
+`incubator serve --workers N` on PostgreSQL and Redis, for each N in one run, with a
+clock process passing every few seconds beside them; and where the CPU went — the
+server's workers, wrk, PostgreSQL, Redis — since on one machine they share the cores.
+
+Every vote wrk was answered for must be stored once, as in the main benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import redis.asyncio as aioredis
+from harness import (
+    BENCH_DIR,
+    CONNECTIONS,
+    DATA_DIR,
+    INCUBATOR,
+    VOTES_PER_SECOND_CAP,
+    WRK_THREADS,
+    BenchError,
+    Database,
+    DataSetSize,
+    VoteIntegrity,
+    VoteLedger,
+    WrkResult,
+    bench_person,
+    check_votes,
+    commit,
+    free_port,
+    ideas_to_vote_on,
+    log,
+    machine,
+    median,
+    parse_args,
+    prepare_data_set,
+    run_wrk,
+    server_env,
+    serving,
+    sign_in,
+    withdraw_bench_votes,
+)
+
+WORK_DIR = DATA_DIR / "last-scaleout"
+REDIS_DB = 13  # the tests use 14 and 15
+CLOCK_INTERVAL_SECONDS = 5.0
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> Iterator[tuple[str, int, float]]:
+    """(command name, process group, CPU seconds used so far) of every live process."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                raw = (entry / "stat").read_text()
+            except OSError:
+                continue  # it ended meanwhile
+            fields = raw.rsplit(")", 1)[1].split()
+            name = raw[raw.index("(") + 1 : raw.rindex(")")]
+            yield name, int(fields[2]), (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / TICKS, sum(values) / TICKS
+
+
+@dataclass
+class Cpu:
+    """CPU seconds spent during one load, by who spent them."""
+
+    server: float
+    clock: float
+    wrk: float
+    postgres: float
+    redis: float
+    machine_busy: float
+    machine_all: float
+
+    def per_core(self, seconds: float) -> dict[str, float]:
+        """Each as a share of one core over the load's wall time."""
+        return {
+            "server": self.server / seconds,
+            "clock": self.clock / seconds,
+            "wrk": self.wrk / seconds,
+            "postgres": self.postgres / seconds,
+            "redis": self.redis / seconds,
+            "machine": self.machine_busy / seconds,
+        }
+
+
+class CpuMeter:
+    def __init__(self, server_group: int, clock_group: int) -> None:
+        self.server_group, self.clock_group = server_group, clock_group
+
+    def _read(self) -> tuple[float, ...]:
+        server = clock = postgres = redis = 0.0
+        for name, group, cpu in _processes():
+            if group == self.server_group:
+                server += cpu
+            elif group == self.clock_group:
+                clock += cpu
+            elif name.startswith("postgres"):
+                postgres += cpu
+            elif name.startswith("redis-server"):
+                redis += cpu
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wrk = children.ru_utime + children.ru_stime  # counted once wrk has been waited for
+        return (server, clock, wrk, postgres, redis, *_machine_busy())
+
+    @contextlib.asynccontextmanager
+    async def measuring(self) -> AsyncIterator[list[Cpu]]:
+        holder: list[Cpu] = []
+        before = self._read()
+        yield holder
+        after = self._read()
+        holder.append(Cpu(*(b - a for a, b in zip(before, after, strict=True))))
+
+
+@dataclass
+class Load:
+    result: WrkResult
+    cpu: Cpu
+
+
+@dataclass
+class WorkersReport:
+    workers: int
+    board: list[Load] = field(default_factory=list)
+    votes: list[Load] = field(default_factory=list)
+
+    @staticmethod
+    def _median_rps(loads: list[Load]) -> float:
+        return median(load.result.rps for load in loads)
+
+    @property
+    def board_rps(self) -> float:
+        return self._median_rps(self.board)
+
+    @property
+    def votes_rps(self) -> float:
+        return self._median_rps(self.votes)
+
+    @staticmethod
+    def p99(loads: list[Load]) -> float:
+        return median(load.result.p99_ms for load in loads)
+
+    @staticmethod
+    def p50(loads: list[Load]) -> float:
+        return median(load.result.p50_ms for load in loads)
+
+
+async def _flush_redis(url: str) -> None:
+    client = aioredis.Redis.from_url(url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def scaled_server(
+    url: str, redis_url: str, workers: int, work: Path
+) -> AsyncIterator[tuple[str, int, int]]:
+    """`incubator serve --workers N` and an `incubator scheduler` beside it, both on
+    the database and Redis; yields the base URL and both process groups."""
+    await _flush_redis(redis_url)
+    data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=work))
+    env = {**server_env(url, data_dir, production=True), "REDIS_URL": redis_url}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve = [INCUBATOR, "serve", "--port", str(port), "--workers", str(workers), "--no-scheduler"]
+    clock = [INCUBATOR, "scheduler", "--interval", str(CLOCK_INTERVAL_SECONDS)]
+    async with (
+        serving(f"serve-{workers}w-{port}", serve, env, f"{base}/healthz", work) as server_pid,
+        _clock(clock, env, work / f"clock-{workers}w-{port}.log") as clock_pid,
+    ):
+        await _until_every_worker_answers(base, workers)
+        yield base, server_pid, clock_pid
+
+
+@contextlib.asynccontextmanager
+async def _clock(argv: list[str], env: dict[str, str], log_path: Path) -> AsyncIterator[int]:
+    with log_path.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            *argv, env=env, stdout=output, stderr=output, start_new_session=True
+        )
+    try:
+        yield process.pid
+    finally:
+        if process.returncode is None:
+            process.send_signal(2)  # SIGINT: how a clock process stops, lease released
+            try:
+                await asyncio.wait_for(process.wait(), timeout=30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def _until_every_worker_answers(base: str, workers: int) -> None:
+    """uvicorn's workers start one after the other: load none before all are up."""
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            answers = await asyncio.gather(*(client.get("/healthz") for _ in range(8 * workers)))
+            if all(answer.status_code == 200 for answer in answers):
+                await asyncio.sleep(2.0 * workers)  # the last worker's imports settle
+                return
+        raise BenchError(f"{base} did not answer with {workers} workers")
+
+
+async def measure_workers(
+    workers: int,
+    url: str,
+    redis_url: str,
+    args: argparse.Namespace,
+    ledger: VoteLedger,
+    work: Path,
+) -> WorkersReport:
+    report = WorkersReport(workers)
+    async with scaled_server(url, redis_url, workers, work) as (base, server_pid, clock_pid):
+        session = await sign_in(base, args.email, args.password)
+        meter = CpuMeter(server_pid, clock_pid)
+
+        async def load(vote: bool, seconds: int) -> Load:
+            allocation = None
+            if vote:
+                allocation = ledger.allocate(VOTES_PER_SECOND_CAP * seconds, WRK_THREADS)
+            async with meter.measuring() as cpu:
+                result = await run_wrk(
+                    base + ("/" if vote else "/ideas"),
+                    session.htmx_post_headers() if vote else session.headers(),
+                    seconds=seconds,
+                    connections=CONNECTIONS,
+                    vote_ids=allocation,
+                    work=work,
+                )
+            if allocation is not None:
+                ledger.settle(allocation, result)
+            await asyncio.sleep(1)  # what wrk left in flight is finished
+            return Load(result, cpu[0])
+
+        await load(False, args.warmup)
+        await load(True, args.warmup)
+        for _ in range(args.rounds):
+            report.board.append(await load(False, args.duration))
+            report.votes.append(await load(True, args.duration))
+        log(
+            f"  {workers} worker(s): board {report.board_rps:,.0f} req/s "
+            f"(p99 {WorkersReport.p99(report.board):.0f} ms), votes {report.votes_rps:,.0f}/s "
+            f"(p99 {WorkersReport.p99(report.votes):.0f} ms)"
+        )
+    return report
+
+
+@dataclass(frozen=True)
+class ScaleOut:
+    reports: list[WorkersReport]
+    integrity: VoteIntegrity
+    data_set_label: str
+    started: datetime
+    machine_lines: list[str]
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _cpu_row(label: str, loads: list[Load], seconds: Callable[[Load], float]) -> str:
+    shares = [load.cpu.per_core(seconds(load)) for load in loads]
+    mid = {key: median(share[key] for share in shares) for key in shares[0]}
+    return (
+        f"| {label} | {_pct(mid['server'])} | {_pct(mid['wrk'])} | {_pct(mid['postgres'])} "
+        f"| {_pct(mid['redis'])} | {_pct(mid['clock'])} | {_pct(mid['machine'])} |"
+    )
+
+
+def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> str:
+    first, *others = scale.reports
+    lines = [
+        "# Scale-out: workers on PostgreSQL and Redis",
+        "",
+        f"`bench/run --workers {args.workers}` on {scale.started:%Y-%m-%d %H:%M} UTC, "
+        f"commit {commit()}, {scale.data_set_label} ideas.",
+        "",
+        *scale.machine_lines,
+        "",
+        "## Throughput",
+        "",
+        f"Median of {args.rounds} runs of {args.duration} s each, {CONNECTIONS} connections, "
+        "signed in. The vote is the support POST (htmx), each on an idea not voted on yet. "
+        f"An `incubator scheduler` process passes every {CLOCK_INTERVAL_SECONDS:g} s during "
+        "every run.",
+        "",
+        "| Workers | Board req/s | × 1 worker | p50 | p99 | Votes/s | × 1 worker | p50 | p99 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for report in scale.reports:
+        board, votes = report.board, report.votes
+        lines.append(
+            f"| {report.workers} | {report.board_rps:,.0f} "
+            f"| {report.board_rps / first.board_rps:.2f}× "
+            f"| {WorkersReport.p50(board):.1f} ms | {WorkersReport.p99(board):.1f} ms "
+            f"| {report.votes_rps:,.0f} | {report.votes_rps / first.votes_rps:.2f}× "
+            f"| {WorkersReport.p50(votes):.1f} ms | {WorkersReport.p99(votes):.1f} ms |"
+        )
+    lines += [
+        "",
+        "## Where the CPU went",
+        "",
+        "Median CPU during the runs, as a share of one core (the machine has "
+        f"{os.cpu_count()} cores, so 200% is all of it). *server* is every process of "
+        "`incubator serve`; *clock* is `incubator scheduler`.",
+        "",
+        "| Load | server | wrk | PostgreSQL | Redis | clock | whole machine |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for report in scale.reports:
+        lines.append(_cpu_row(f"Board, {report.workers} worker(s)", report.board, _wall))
+        lines.append(_cpu_row(f"Votes, {report.workers} worker(s)", report.votes, _wall))
+    integrity = scale.integrity
+    lines += [
+        "",
+        "## Votes",
+        "",
+        f"{integrity.sent:,} vote POSTs sent over every run, {integrity.ok:,} answered 2xx "
+        f"and {integrity.not_ok} otherwise; {integrity.new_rows:,} support rows stored on "
+        f"{integrity.ideas_with_new_rows:,} ideas, {integrity.stored_unsent} for a vote never "
+        f"sent, {integrity.miscounted_ideas} ideas whose counter disagrees with its rows: "
+        + ("**every vote stored once**." if integrity.passed else "**FAIL**."),
+        "",
+        "## Checks",
+        "",
+    ]
+    for report in others:
+        board_ratio = report.board_rps / first.board_rps
+        votes_ratio = report.votes_rps / first.votes_rps
+        lines.append(
+            f"- {'PASS' if board_ratio >= 1.4 else 'FAIL'}: the board with {report.workers} "
+            f"workers serves {board_ratio:.2f}× one worker's throughput (target ≥ 1.4×)."
+        )
+        lines.append(
+            f"- {'PASS' if votes_ratio >= 1.4 else 'FAIL'}: votes with {report.workers} "
+            f"workers, {votes_ratio:.2f}× one worker's (target ≥ 1.4×)."
+        )
+    lines.append(
+        f"- {'PASS' if integrity.passed else 'FAIL'}: every vote answered is stored once, "
+        "none doubled."
+    )
+    lines.append("")
+    text = "\n".join(lines)
+    output.write_text(text)
+    return text
+
+
+def _wall(load: Load) -> float:
+    return load.result.duration_s
+
+
+async def run_scale_out(args: argparse.Namespace) -> None:
+    started = datetime.now(UTC)
+    machine_lines = machine()
+    counts = [int(value) for value in args.workers.split(",")]
+    size = DataSetSize.for_ideas(args.ideas)
+    data_set = await prepare_data_set("postgres", size, args, args.postgres_url)
+    redis_url = f"{args.redis_url.rstrip('/')}/{REDIS_DB}"
+    db = Database(data_set.url)
+    person_id = await bench_person(db, args.email)
+    baseline = await db.value("SELECT COALESCE(MAX(id), 0) FROM support")
+    ledger = VoteLedger(await ideas_to_vote_on(db, person_id))
+    shutil.rmtree(WORK_DIR, ignore_errors=True)
+    WORK_DIR.mkdir(parents=True)
+    reports = []
+    try:
+        for workers in counts:
+            log(f"postgres + redis: {workers} worker(s) on {data_set.url}")
+            reports.append(
+                await measure_workers(workers, data_set.url, redis_url, args, ledger, WORK_DIR)
+            )
+        await asyncio.sleep(1)
+        integrity = await check_votes(db, person_id, baseline, ledger)
+    finally:
+        await withdraw_bench_votes(db, person_id, baseline)
+    output = args.output or BENCH_DIR / "RESULTS-scaleout.md"
+    text = write_section(
+        ScaleOut(reports, integrity, size.label, started, machine_lines), args, output
+    )
+    print(text)
+    log(f"written to {output}")
+
+
+def main() -> None:
+    args = parse_args()
+    try:
+        asyncio.run(run_scale_out(args))
+    except BenchError as error:
+        log(f"bench failed: {error}\n(server logs: {WORK_DIR})")
+        raise SystemExit(1) from None
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        log("interrupted: every server this run started is stopped")
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()
