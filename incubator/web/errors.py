@@ -27,6 +27,7 @@ from incubator.i18n import set_locale
 from incubator.web.locale import locale_for_scope
 from incubator.web.rendering import is_htmx
 from incubator.web.security import SECURITY_HEADERS
+from incubator.web.stores import store_unavailable
 
 logger = logging.getLogger("incubator.web")
 
@@ -158,10 +159,11 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if database_unavailable(exc):
+    if database_unavailable(exc) or store_unavailable(exc):
         # Not a bug: an outage. One line per request, not a traceback each.
         logger.warning(
-            "The database is unavailable on %s %s: %s: %s",
+            "The %s is unavailable on %s %s: %s: %s",
+            "shared store (Redis)" if store_unavailable(exc) else "database",
             request.method,
             request.url.path,
             type(exc).__name__,

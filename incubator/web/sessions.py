@@ -20,8 +20,11 @@ from litestar.middleware.session.server_side import (
 )
 from litestar.types import Message, ScopeSession
 
+from incubator.web.stores import store_unavailable
+
 _ROTATE = "incubator.rotate_session_id"
 _LOADED = "incubator.session_as_loaded"
+_STORE_DOWN = "incubator.session_store_down"
 _RENEWED_AT = "_renewed_at"
 RENEW_EVERY_SECONDS = 300
 
@@ -39,6 +42,10 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         connection: ASGIConnection[Any, Any, Any, Any],
     ) -> None:
         state = connection.scope.setdefault("state", {})
+        if state.get(_STORE_DOWN):
+            return  # the answer is the outage's 503: nothing to keep, nowhere to keep it
+        if not scope_session and self.config.key not in connection.cookies:
+            return  # a visitor with nothing to keep (a health check, say) gets no session
         if state.pop(_ROTATE, False):
             if old_id := connection.cookies.get(self.config.key):
                 await self.delete(old_id, store=self.config.get_store_from_app(connection.app))
@@ -61,7 +68,12 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         """The stored session, remembering its bytes to tell later whether it changed."""
         if session_id := connection.cookies.get(self.config.key):
             store = self.config.get_store_from_app(connection.scope["app"])
-            data = await self.get(session_id, store=store)
+            try:
+                data = await self.get(session_id, store=store)
+            except Exception as error:
+                if store_unavailable(error):
+                    connection.scope.setdefault("state", {})[_STORE_DOWN] = True
+                raise
             if data is not None:
                 connection.scope.setdefault("state", {})[_LOADED] = data
                 return self.deserialize_data(data)

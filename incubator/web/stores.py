@@ -10,6 +10,8 @@ from pathlib import Path
 from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from incubator.settings import Settings
 
@@ -22,6 +24,19 @@ def build_stores(settings: Settings) -> dict[str, Store]:
         return {name: root.with_namespace(name) for name in STORE_NAMES}
     base = Path(settings.data_dir) / "stores"
     return {name: LocalFileStore(base / name, create_directories=True) for name in STORE_NAMES}
+
+
+def store_unavailable(error: BaseException) -> bool:
+    """True when Redis cannot be reached (down, restarting, or too slow to answer): an
+    outage to ride out, not a bug."""
+    current: BaseException | None = error
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, RedisConnectionError | RedisTimeoutError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class LocalFileStore(FileStore):
