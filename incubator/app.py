@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Router
@@ -100,6 +102,17 @@ async def close_database() -> None:
         await db.close_connection_pool()
 
 
+@asynccontextmanager
+async def database_lifespan(_app: Litestar) -> AsyncIterator[None]:
+    """The pools, open before anything else starts (the scheduler's first pass runs at
+    once) and closed after everything else has stopped."""
+    await open_database()
+    try:
+        yield
+    finally:
+        await close_database()
+
+
 async def _is_auth_post(request: Any) -> bool:
     """Async on purpose: Litestar runs a sync check in a thread, for every request."""
     return request.method == "POST" and request.url.path in _AUTH_POSTS
@@ -193,9 +206,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores=build_stores(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_what_the_database_cannot_hold,
-        on_startup=[open_database],
-        on_shutdown=[close_database],
-        lifespan=[scheduler_lifespan] if settings.run_scheduler else [],
+        lifespan=[database_lifespan, *([scheduler_lifespan] if settings.run_scheduler else [])],
         openapi_config=OpenAPIConfig(
             title="Incubator",
             version=__version__,

@@ -1,14 +1,34 @@
-"""Starting real `incubator serve` processes for tests that need a server."""
+"""Starting real `incubator serve` processes for tests that need a server, and the
+database and Redis that several of them share when a test stands for a deployment of
+many workers."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import httpx
+import redis
+
+from tests.conftest import BACKEND, POSTGRES_ADMIN_URL, _admin_execute
+
+# Starting Python, the app and its pool takes a second on an idle machine, many on a
+# loaded one: the deadlines here are for the loaded one.
+HEALTHY_WITHIN = 90.0
+STOPPED_WITHIN = 60.0
 
 
 def free_port() -> int:
@@ -21,7 +41,7 @@ def wait_until_healthy(url: str, seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
                 return True
         except httpx.HTTPError:
             pass
@@ -33,28 +53,51 @@ class Serve:
     """A real `incubator serve` subprocess on a free loopback port, logging to a file."""
 
     def __init__(
-        self, env: dict[str, str], cwd: Path, *, workers: int = 1, name: str = "serve"
+        self,
+        env: dict[str, str],
+        cwd: Path,
+        *,
+        workers: int = 1,
+        name: str = "serve",
+        args: Sequence[str] = (),
     ) -> None:
-        self.env, self.cwd, self.workers = env, cwd, workers
+        self.env, self.cwd, self.workers, self.args = env, cwd, workers, list(args)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = cwd / f"{name}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, *, healthy_within: float = 30) -> Serve:
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def launch(self) -> Serve:
+        """Start the process without waiting for it (start several, then wait for all)."""
         command = [sys.executable, "-m", "incubator", "serve", "--port", str(self.port)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [*command, "--workers", str(self.workers)],
+                [*command, "--workers", str(self.workers), *self.args],
                 env=self.env,
                 cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        if not wait_until_healthy(self.url, healthy_within):
+        return self
+
+    def wait_until_healthy(self, seconds: float = 30) -> Serve:
+        if not wait_until_healthy(self.url, seconds):
             self.stop()
             raise AssertionError(f"the server did not start:\n{self.log()[-3000:]}")
         return self
+
+    def start(self, *, healthy_within: float = 30) -> Serve:
+        return self.launch().wait_until_healthy(healthy_within)
+
+    def terminate(self) -> None:
+        """SIGTERM, as a supervisor stops a process: the server drains, then exits."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, as when the machine takes the process away."""
@@ -62,14 +105,14 @@ class Serve:
         self.process.kill()
         self.process.wait(timeout=15)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=timeout)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -79,3 +122,136 @@ class Serve:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def accepted_connections(pid: int, port: int) -> int:
+    """How many TCP connections to `port` the process `pid` has accepted and holds open.
+
+    A connection the kernel completed but the server has not yet accepted sits in the
+    listening socket's queue and belongs to no process; one that the server accepted is
+    a file descriptor of the server (Linux's /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        lines = Path(table).read_text().splitlines()[1:] if Path(table).exists() else []
+        for line in lines:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            established = fields[3] == "01"
+            if local_port == port and established and fields[9] in inodes:
+                count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class SharedBackend:
+    """One database and one Redis database, shared by every worker a test starts on
+    them, the way the workers of a deployment share them."""
+
+    database_url: str
+    redis_url: str
+    root: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The test run's environment (secret key, cheap hashes, test mode) pointed at
+        this database and Redis; the in-process scheduler is off unless asked for."""
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "INCUBATOR_SCHEDULER": "off",
+            "INCUBATOR_DATA_DIR": str(self.root / "data"),
+            **extra,
+        }
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of one query, read straight from the database the workers write to."""
+        if self.database_url.startswith("sqlite"):
+            with sqlite3.connect(self.database_url.split("///", 1)[1], timeout=60) as connection:
+                return list(connection.execute(sql).fetchall())
+
+        async def fetch() -> list[tuple[Any, ...]]:
+            connection = await asyncpg.connect(self.database_url)
+            try:
+                return [tuple(row) for row in await connection.fetch(sql)]
+            finally:
+                await connection.close()
+
+        return asyncio.run(fetch())
+
+    def redis_keys(self) -> list[str]:
+        with redis.Redis.from_url(self.redis_url) as client:
+            return [key.decode() for key in client.keys("*")]
+
+    def flush_redis(self) -> None:
+        with redis.Redis.from_url(self.redis_url) as client:
+            client.flushdb()
+
+
+@contextmanager
+def shared_backend(root: Path, redis_url: str, *, label: str = "shared") -> Iterator[SharedBackend]:
+    """A migrated database of its own (a PostgreSQL database created for it and dropped
+    after, or a SQLite file under `root`) and an emptied Redis database, emptied again
+    after. `redis_url` names a Redis database that nothing else uses meanwhile."""
+    name = f"incubator_{label}_{uuid.uuid4().hex[:10]}"
+    if BACKEND == "postgres":
+        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+        database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        database_url = f"sqlite:///{root / f'{label}.db'}"
+    backend = SharedBackend(database_url, redis_url, root)
+    try:
+        backend.flush_redis()
+        migrated = subprocess.run(
+            [sys.executable, "-m", "incubator", "migrate"],
+            env=backend.env(),
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        yield backend
+    finally:
+        backend.flush_redis()
+        if BACKEND == "postgres":
+            asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def serving(
+    env: dict[str, str],
+    cwd: Path,
+    count: int = 2,
+    *,
+    name: str = "worker",
+    args: Sequence[str] = (),
+) -> Iterator[list[Serve]]:
+    """`count` separate `incubator serve` processes (each its own port), started
+    together, all healthy before the test runs, all stopped after it. Each has a data
+    directory of its own, as on separate machines: what they share, they share through
+    the database and Redis in `env`, not through local files."""
+    with ExitStack() as stack:
+        servers = [
+            Serve(
+                {**env, "INCUBATOR_DATA_DIR": str(cwd / f"{name}-{n}-data")},
+                cwd,
+                name=f"{name}-{n}",
+                args=args,
+            )
+            for n in range(count)
+        ]
+        for server in servers:
+            stack.callback(server.stop, STOPPED_WITHIN)
+            server.launch()
+        for server in servers:
+            server.wait_until_healthy(HEALTHY_WITHIN)
+        yield servers

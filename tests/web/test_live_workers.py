@@ -3,11 +3,8 @@ one Redis. A support made through process A reaches an SSE client connected to p
 
 from __future__ import annotations
 
-import asyncio
 import os
 import queue
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -16,63 +13,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
-from tests.conftest import BACKEND, POSTGRES_ADMIN_URL, _admin_execute
-from tests.servers import free_port, wait_until_healthy
+from tests.servers import serving, shared_backend
 
 REDIS_URL = os.environ.get("INCUBATOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    if BACKEND == "postgres":
-        name = f"incubator_live_{uuid.uuid4().hex[:10]}"
-        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
-        database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    else:
-        database_url = f"sqlite:///{tmp_path / 'live.db'}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "INCUBATOR_SCHEDULER": "off",
-        "INCUBATOR_DATA_DIR": str(tmp_path / "data"),
-    }
-    subprocess.run(
-        [sys.executable, "-m", "incubator", "migrate"],
-        env=env,
-        check=True,
-        cwd=tmp_path,
-        capture_output=True,
-    )
-    processes, urls = [], []
-    for _worker in range(2):
-        port = free_port()
-        log = (tmp_path / f"worker-{port}.log").open("w")
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "incubator", "serve", "--port", str(port)],
-                env=env,
-                cwd=tmp_path,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url in urls:
-            assert wait_until_healthy(url), tmp_path / "worker.log"
-        yield urls[0], urls[1]
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=15)
-        redis.Redis.from_url(REDIS_URL).flushdb()
-        if BACKEND == "postgres":
-            asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with (
+        shared_backend(tmp_path, REDIS_URL, label="live") as backend,
+        serving(backend.env(), tmp_path, 2) as (worker_a, worker_b),
+    ):
+        yield worker_a.url, worker_b.url
 
 
 def _post(client: httpx.Client, url: str, data: dict[str, str]) -> httpx.Response:
