@@ -1362,8 +1362,24 @@ def write_report(
     for report in reports:
         lines += [check.line() for check in checks(report)]
     text = "\n".join(lines) + "\n"
-    output.write_text(text)
+    write_part(output, "single-worker", text)
     return text
+
+
+def write_part(output: Path, name: str, text: str) -> None:
+    """Put `text` in `output` as its part `name`, replacing that part and keeping the
+    others: `bench/run` and `bench/run --workers` share bench/RESULTS.md. A file without
+    parts yet is taken as the single-worker part."""
+    old = output.read_text() if output.exists() else ""
+    if old and "<!-- part:" not in old:
+        old = f"<!-- part: single-worker -->\n{old.rstrip()}\n<!-- end of part -->\n"
+    parts = dict(re.findall(r"<!-- part: (\S+) -->\n(.*?)<!-- end of part -->\n", old, re.S))
+    parts[name] = text.rstrip() + "\n"
+    output.write_text(
+        "\n".join(
+            f"<!-- part: {part} -->\n{body}<!-- end of part -->\n" for part, body in parts.items()
+        )
+    )
 
 
 # ─── command line ────────────────────────────────────────────────────────────────────

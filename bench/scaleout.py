@@ -49,7 +49,9 @@ from harness import (
     server_env,
     serving,
     sign_in,
+    timing_of,
     withdraw_bench_votes,
+    write_part,
 )
 
 WORK_DIR = DATA_DIR / "last-scaleout"
@@ -291,7 +293,7 @@ def _cpu_row(label: str, loads: list[Load], seconds: Callable[[Load], float]) ->
 def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> str:
     first, *others = scale.reports
     lines = [
-        "# Scale-out: workers on PostgreSQL and Redis",
+        "# Scale-out: workers on PostgreSQL and Redis (`bench/run --workers`)",
         "",
         f"`bench/run --workers {args.workers}` on {scale.started:%Y-%m-%d %H:%M} UTC, "
         f"commit {commit()}, {scale.data_set_label} ideas.",
@@ -362,7 +364,7 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
     )
     lines.append("")
     text = "\n".join(lines)
-    output.write_text(text)
+    write_part(output, "scale-out", text)
     return text
 
 
@@ -394,7 +396,7 @@ async def run_scale_out(args: argparse.Namespace) -> None:
         integrity = await check_votes(db, person_id, baseline, ledger)
     finally:
         await withdraw_bench_votes(db, person_id, baseline)
-    output = args.output or BENCH_DIR / "RESULTS-scaleout.md"
+    output = args.output or BENCH_DIR / "RESULTS.md"
     text = write_section(
         ScaleOut(reports, integrity, size.label, started, machine_lines), args, output
     )
@@ -404,6 +406,8 @@ async def run_scale_out(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
+    timing = timing_of(args)  # the defaults of `bench/run`, and its --quick
+    args.duration, args.rounds, args.warmup = timing.seconds, timing.rounds, timing.warmup
     try:
         asyncio.run(run_scale_out(args))
     except BenchError as error:
