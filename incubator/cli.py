@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
@@ -63,6 +64,13 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     register_all()
 
     async def run() -> None:
+        # SIGTERM (how a supervisor stops a process) and SIGINT (Ctrl-C, and a SIGINT that
+        # a parent shell had set to be ignored) both end the loop the same way: the
+        # lease is released, so another clock takes over at once.
+        loop, main = asyncio.get_running_loop(), asyncio.current_task()
+        assert main is not None
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop, main.cancel)
         await open_database()
         try:
             if args.once:
@@ -73,7 +81,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         finally:
             await close_database()
 
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a clock process stops
+    with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt):
         _run(run())
     return 0
 

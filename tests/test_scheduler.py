@@ -13,6 +13,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from incubator.db.jobs import hold_lease, release_lease
 from incubator.db.tables import Lease
 from tests.conftest import Run
@@ -47,9 +49,12 @@ def test_of_many_schedulers_trying_at_once_exactly_one_holds_the_clock(run: Run)
     assert run(Lease.count().run()) == 1
 
 
-def start_clocks(count: int, database_url: str, tmp_path: Path) -> list[str]:
+def start_clocks(
+    count: int, database_url: str, tmp_path: Path, stop: signal.Signals = signal.SIGINT
+) -> list[str]:
     """Start `count` scheduler processes, read what each says once all have checked the
-    lease, stop them as an operator does (Ctrl-C), and return their logs."""
+    lease, stop them with `stop` (Ctrl-C, or a supervisor's SIGTERM), check that each
+    exited cleanly, and return their logs."""
     env = {**os.environ, "DATABASE_URL": database_url, "INCUBATOR_DATA_DIR": str(tmp_path)}
     logs = [tmp_path / f"clock-{time.monotonic_ns()}-{n}.log" for n in range(count)]
     processes = [
@@ -72,16 +77,19 @@ def start_clocks(count: int, database_url: str, tmp_path: Path) -> list[str]:
         return said
     finally:
         for process in processes:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
         for process in processes:
-            process.wait(timeout=90)
+            assert process.wait(timeout=90) == 0
 
 
-def test_two_scheduler_processes_make_one_clock(fresh_database: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_two_scheduler_processes_make_one_clock(
+    fresh_database: str, tmp_path: Path, stop: signal.Signals
+) -> None:
     assert incubator(fresh_database, tmp_path, "migrate").returncode == 0
-    said = start_clocks(2, fresh_database, tmp_path)
+    said = start_clocks(2, fresh_database, tmp_path, stop)
     assert [("This process holds the clock" in text) for text in said].count(True) == 1, said
     assert [("Another process holds the clock" in text) for text in said].count(True) == 1
     # Stopped, the holder gave its lease up: the next clock holds it at once.
-    (alone,) = start_clocks(1, fresh_database, tmp_path)
+    (alone,) = start_clocks(1, fresh_database, tmp_path, stop)
     assert "This process holds the clock" in alone, alone
