@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import httpx
 import redis.asyncio as aioredis
 from harness import (
@@ -224,6 +225,25 @@ async def _until_every_worker_answers(base: str, workers: int) -> None:
         raise BenchError(f"{base} did not answer with {workers} workers")
 
 
+async def settle(url: str) -> None:
+    """Clean up after the vote loads before the next load: each vote updates an idea's
+    counter and adds a row, and the dead row versions that leaves would send autovacuum
+    to work during whichever load comes next (the runs of 2 workers, which come after
+    more votes). Vacuuming here, outside any measurement, gives every load the same
+    database, as a database that keeps up with its writes is."""
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("VACUUM (ANALYZE) idea, support")
+        for _ in range(120):  # a minute at most
+            if not await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+            ):
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await connection.close()
+
+
 async def measure_workers(
     workers: int,
     url: str,
@@ -238,6 +258,7 @@ async def measure_workers(
         meter = CpuMeter(server_pid, clock_pid)
 
         async def load(vote: bool, seconds: int) -> Load:
+            await settle(url)
             allocation = None
             if vote:
                 allocation = ledger.allocate(VOTES_PER_SECOND_CAP * seconds, WRK_THREADS)
@@ -406,6 +427,10 @@ async def run_scale_out(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
+    if args.warmup is None and not args.quick:
+        # Every worker fills its own pool and statement caches: a longer warm-up than
+        # the single-worker pages' 2 s, or the first rounds of 2 workers measure that.
+        args.warmup = 5
     timing = timing_of(args)  # the defaults of `bench/run`, and its --quick
     args.duration, args.rounds, args.warmup = timing.seconds, timing.rounds, timing.warmup
     try:
