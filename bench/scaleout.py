@@ -33,6 +33,7 @@ from harness import (
     BenchError,
     Database,
     DataSetSize,
+    Session,
     VoteIntegrity,
     VoteLedger,
     WrkResult,
@@ -174,25 +175,24 @@ async def _flush_redis(url: str) -> None:
         await client.aclose()
 
 
+def _env(url: str, redis_url: str, work: Path) -> dict[str, str]:
+    data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=work))
+    return {**server_env(url, data_dir, production=True), "REDIS_URL": redis_url}
+
+
 @contextlib.asynccontextmanager
 async def scaled_server(
     url: str, redis_url: str, workers: int, work: Path
-) -> AsyncIterator[tuple[str, int, int]]:
-    """`incubator serve --workers N` and an `incubator scheduler` beside it, both on
-    the database and Redis; yields the base URL and both process groups."""
-    await _flush_redis(redis_url)
-    data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=work))
-    env = {**server_env(url, data_dir, production=True), "REDIS_URL": redis_url}
+) -> AsyncIterator[tuple[str, int]]:
+    """`incubator serve --workers N` on the database and Redis; yields its base URL and
+    its process group."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     serve = [INCUBATOR, "serve", "--port", str(port), "--workers", str(workers), "--no-scheduler"]
-    clock = [INCUBATOR, "scheduler", "--interval", str(CLOCK_INTERVAL_SECONDS)]
-    async with (
-        serving(f"serve-{workers}w-{port}", serve, env, f"{base}/healthz", work) as server_pid,
-        _clock(clock, env, work / f"clock-{workers}w-{port}.log") as clock_pid,
-    ):
+    env = _env(url, redis_url, work)
+    async with serving(f"serve-{workers}w-{port}", serve, env, f"{base}/healthz", work) as pid:
         await _until_every_worker_answers(base, workers)
-        yield base, server_pid, clock_pid
+        yield base, pid
 
 
 @contextlib.asynccontextmanager
@@ -244,49 +244,82 @@ async def settle(url: str) -> None:
         await connection.close()
 
 
-async def measure_workers(
-    workers: int,
-    url: str,
-    redis_url: str,
-    args: argparse.Namespace,
-    ledger: VoteLedger,
-    work: Path,
-) -> WorkersReport:
-    report = WorkersReport(workers)
-    async with scaled_server(url, redis_url, workers, work) as (base, server_pid, clock_pid):
-        session = await sign_in(base, args.email, args.password)
-        meter = CpuMeter(server_pid, clock_pid)
+class Measured:
+    """One server under test (N workers) and its loads, taken in turn with the others'."""
 
-        async def load(vote: bool, seconds: int) -> Load:
-            await settle(url)
-            allocation = None
-            if vote:
-                allocation = ledger.allocate(VOTES_PER_SECOND_CAP * seconds, WRK_THREADS)
-            async with meter.measuring() as cpu:
-                result = await run_wrk(
-                    base + ("/" if vote else "/ideas"),
-                    session.htmx_post_headers() if vote else session.headers(),
-                    seconds=seconds,
-                    connections=CONNECTIONS,
-                    vote_ids=allocation,
-                    work=work,
-                )
-            if allocation is not None:
-                ledger.settle(allocation, result)
-            await asyncio.sleep(1)  # what wrk left in flight is finished
-            return Load(result, cpu[0])
-
-        await load(False, args.warmup)
-        await load(True, args.warmup)
-        for _ in range(args.rounds):
-            report.board.append(await load(False, args.duration))
-            report.votes.append(await load(True, args.duration))
-        log(
-            f"  {workers} worker(s): board {report.board_rps:,.0f} req/s "
-            f"(p99 {WorkersReport.p99(report.board):.0f} ms), votes {report.votes_rps:,.0f}/s "
-            f"(p99 {WorkersReport.p99(report.votes):.0f} ms)"
+    def __init__(
+        self, workers: int, base: str, meter: CpuMeter, session: Session, url: str, work: Path
+    ) -> None:
+        self.report = WorkersReport(workers)
+        self.base, self.meter, self.session, self.url, self.work = (
+            base,
+            meter,
+            session,
+            url,
+            work,
         )
-    return report
+
+    async def load(self, ledger: VoteLedger, *, vote: bool, seconds: int) -> Load:
+        await settle(self.url)
+        allocation = None
+        if vote:
+            allocation = ledger.allocate(VOTES_PER_SECOND_CAP * seconds, WRK_THREADS)
+        async with self.meter.measuring() as cpu:
+            result = await run_wrk(
+                self.base + ("/" if vote else "/ideas"),
+                self.session.htmx_post_headers() if vote else self.session.headers(),
+                seconds=seconds,
+                connections=CONNECTIONS,
+                vote_ids=allocation,
+                work=self.work,
+            )
+        if allocation is not None:
+            ledger.settle(allocation, result)
+        await asyncio.sleep(1)  # what wrk left in flight is finished
+        return Load(result, cpu[0])
+
+
+async def measure_side_by_side(
+    counts: list[int], url: str, redis_url: str, args: argparse.Namespace, ledger: VoteLedger
+) -> list[WorkersReport]:
+    """A server for each worker count, all up at once (an idle one costs nothing) and
+    loaded one at a time, in turn: board on each, then votes on each, round after
+    round. What drifts during the run (the machine, the database's caches, the rows the
+    votes add) falls on every worker count alike, as with the ceiling in `bench/run`."""
+    await _flush_redis(redis_url)
+    clock = [INCUBATOR, "scheduler", "--interval", str(CLOCK_INTERVAL_SECONDS)]
+    async with contextlib.AsyncExitStack() as stack:
+        env = _env(url, redis_url, WORK_DIR)
+        clock_pid = await stack.enter_async_context(_clock(clock, env, WORK_DIR / "clock.log"))
+        measured: list[Measured] = []
+        for workers in counts:
+            base, pid = await stack.enter_async_context(
+                scaled_server(url, redis_url, workers, WORK_DIR)
+            )
+            session = await sign_in(base, args.email, args.password)
+            meter = CpuMeter(pid, clock_pid)
+            measured.append(Measured(workers, base, meter, session, url, WORK_DIR))
+        log(f"postgres + redis: {', '.join(map(str, counts))} worker(s) on {url}")
+        for server in measured:
+            await server.load(ledger, vote=False, seconds=args.warmup)
+            await server.load(ledger, vote=True, seconds=args.warmup)
+        for _ in range(args.rounds):
+            for server in measured:
+                server.report.board.append(
+                    await server.load(ledger, vote=False, seconds=args.duration)
+                )
+            for server in measured:
+                server.report.votes.append(
+                    await server.load(ledger, vote=True, seconds=args.duration)
+                )
+        for server in measured:
+            report = server.report
+            log(
+                f"  {report.workers} worker(s): board {report.board_rps:,.0f} req/s "
+                f"(p99 {WorkersReport.p99(report.board):.0f} ms), votes "
+                f"{report.votes_rps:,.0f}/s (p99 {WorkersReport.p99(report.votes):.0f} ms)"
+            )
+    return [server.report for server in measured]
 
 
 @dataclass(frozen=True)
@@ -324,7 +357,10 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         "## Throughput",
         "",
         f"Median of {args.rounds} runs of {args.duration} s each, {CONNECTIONS} connections, "
-        "signed in. The vote is the support POST (htmx), each on an idea not voted on yet. "
+        "signed in. One server per worker count, all started together and loaded one at "
+        "a time in turn (board on each, then votes on each, round after round), so drift "
+        "falls on each alike; before each load the database is vacuumed of what the votes "
+        "left. The vote is the support POST (htmx), each on an idea not voted on yet. "
         f"An `incubator scheduler` process passes every {CLOCK_INTERVAL_SECONDS:g} s during "
         "every run.",
         "",
@@ -406,13 +442,8 @@ async def run_scale_out(args: argparse.Namespace) -> None:
     ledger = VoteLedger(await ideas_to_vote_on(db, person_id))
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     WORK_DIR.mkdir(parents=True)
-    reports = []
     try:
-        for workers in counts:
-            log(f"postgres + redis: {workers} worker(s) on {data_set.url}")
-            reports.append(
-                await measure_workers(workers, data_set.url, redis_url, args, ledger, WORK_DIR)
-            )
+        reports = await measure_side_by_side(counts, data_set.url, redis_url, args, ledger)
         await asyncio.sleep(1)
         integrity = await check_votes(db, person_id, baseline, ledger)
     finally:
