@@ -11,8 +11,8 @@ import pytest
 
 from incubator.db.pagination import COUNT_CAP
 from incubator.discussion import services as discussion
-from incubator.ideas import search, services
-from incubator.ideas.tables import Idea
+from incubator.ideas import queries, search, services
+from incubator.ideas.tables import Idea, Support
 from tests import factories
 from tests.conftest import Browser, Persona, Run, query_count, text_of
 
@@ -149,3 +149,31 @@ def test_a_common_word_ranks_among_the_newest_candidates_only(
     found, total, capped = run(search.matching_ids("kiosk", limit=10))
     assert (total, capped) == (search.CANDIDATES, True)
     assert min(found) > sorted(ids)[29]  # the oldest thirty were never candidates
+
+
+def test_cards_show_the_viewers_supports_and_tags_however_many_they_have_made(
+    run: Run, personas: dict[str, Persona]
+) -> None:
+    """Each card says whether the viewer supports it, the viewer having supported many
+    other ideas (the lookup goes idea by idea, not through all of their supports)."""
+    author, viewer = personas["ada"].id, personas["bob"].id
+
+    async def scenario() -> tuple[list[int], list[dict[str, object]]]:
+        older = await bulk_ideas(author, 300)
+        await Support.insert(*(Support(person=viewer, idea=idea) for idea in older)).run()
+        shown = [
+            await factories.idea(author, title=f"Shown {n}", tags=f"refunds, shown{n}")
+            for n in range(4)
+        ]
+        for idea in shown[:2]:
+            await services.toggle_support(await factories.actor(viewer), idea)
+        page = await queries.idea_board(viewer, queries.BoardFilters(), per_page=4)
+        return shown, page.items
+
+    shown, cards = run(scenario())
+    by_id = {card["id"]: card for card in cards}
+    assert set(by_id) == set(shown)
+    assert [by_id[idea]["supported"] for idea in shown] == [True, True, False, False]
+    assert [sorted(by_id[idea]["tags"]) for idea in shown] == [
+        ["refunds", f"shown{n}"] for n in range(4)
+    ]
