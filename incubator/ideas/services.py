@@ -232,7 +232,19 @@ async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
                 .returning(Support.id)
                 .run()
             )
-            step, supported = (-1, False) if withdrawn else (0, False)
+            if withdrawn:
+                step, supported = -1, False
+            else:
+                # A press at the same moment withdrew it first: this press, a toggle of
+                # what it found withdrawn, supports again: two presses from a supporter
+                # end supported, as one after the other would.
+                again = (
+                    await Support.insert(Support(person=actor.id, idea=idea_id))
+                    .on_conflict(action="DO NOTHING")
+                    .returning(Support.id)
+                    .run()
+                )
+                step, supported = (1, True) if again else (0, True)
         counted = await (
             Idea.update({Idea.support_count: Idea.support_count + step})
             .where(Idea.id == idea_id)
