@@ -186,6 +186,21 @@ class SharedBackend:
 
         return asyncio.run(fetch())
 
+    def run(self, *args: str, cwd: Path | None = None) -> str:
+        """`python <args>` on this database and Redis, as the workers see them; its
+        output, once it has succeeded."""
+        done = subprocess.run(
+            [sys.executable, *args],
+            env=self.env(),
+            cwd=cwd or self.root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
     def redis_keys(self) -> list[str]:
         with redis.Redis.from_url(self.redis_url) as client:
             return [key.decode() for key in client.keys("*")]
@@ -209,16 +224,7 @@ def shared_backend(root: Path, redis_url: str, *, label: str = "shared") -> Iter
     backend = SharedBackend(database_url, redis_url, root)
     try:
         backend.flush_redis()
-        migrated = subprocess.run(
-            [sys.executable, "-m", "incubator", "migrate"],
-            env=backend.env(),
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        backend.run("-m", "incubator", "migrate")
         yield backend
     finally:
         backend.flush_redis()

@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -65,17 +63,10 @@ def wait_for(condition: Callable[[], T], seconds: float, what: Callable[[], str]
 
 def seed(backend: SharedBackend, what: str, **arguments: Any) -> dict[str, Any]:
     """Make test data in the workers' database with the real services (tests/scale)."""
-    done = subprocess.run(
-        [sys.executable, "-c", "from tests.scale import main; main()", what, json.dumps(arguments)],
-        env=backend.env(),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    said = backend.run(
+        "-c", "from tests.scale import main; main()", what, json.dumps(arguments), cwd=REPO
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    made: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    made: dict[str, Any] = json.loads(said.strip().splitlines()[-1])
     return made
 
 
