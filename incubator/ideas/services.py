@@ -10,7 +10,7 @@ from incubator.accounts.identity import Actor
 from incubator.challenges.services import takes_ideas
 from incubator.challenges.tables import Challenge
 from incubator.db.audit import record_event
-from incubator.db.transactions import transaction
+from incubator.db.transactions import is_sqlite, transaction
 from incubator.discussion import services as discussion
 from incubator.errors import NotAllowed, NotFound, ValidationFailed
 from incubator.i18n import gettext as _
@@ -210,41 +210,37 @@ async def edit_idea(actor: Actor, idea_id: int, draft: IdeaDraft) -> None:
 async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
     """Support the idea, or withdraw the support; returns (supports now, count).
 
-    The unique index on (person, idea) and the counter moving in the same transaction
-    keep the count exact however many people press at once."""
+    The unique index on (person, idea) and the counter moving in the same statement or
+    transaction keep the count exact however many people press at once."""
+    count = await _add_support(actor.id, idea_id)
+    if count is not None:
+        signal(f"idea:{idea_id}", "support")
+        return True, count
+    # Already supported (a withdrawal), or not an idea this person may support: the
+    # careful path, which says why.
     row = await live_idea(idea_id)
     if not can_support_idea(actor, row["author"]):
         raise NotAllowed(_("You cannot support your own idea: ask colleagues to."))
     async with transaction():
-        # Supporting is the common case: one statement when the support is new.
-        added = (
-            await Support.insert(Support(person=actor.id, idea=idea_id))
-            .on_conflict(action="DO NOTHING")
+        withdrawn = (
+            await Support.delete()
+            .where((Support.person == actor.id) & (Support.idea == idea_id))
             .returning(Support.id)
             .run()
         )
-        if added:
-            step, supported = 1, True
+        if withdrawn:
+            step, supported = -1, False
         else:
-            withdrawn = (
-                await Support.delete()
-                .where((Support.person == actor.id) & (Support.idea == idea_id))
+            # A press at the same moment withdrew it first: this press, a toggle of what it
+            # found withdrawn, supports again: two presses from a supporter end supported,
+            # as one after the other would.
+            again = (
+                await Support.insert(Support(person=actor.id, idea=idea_id))
+                .on_conflict(action="DO NOTHING")
                 .returning(Support.id)
                 .run()
             )
-            if withdrawn:
-                step, supported = -1, False
-            else:
-                # A press at the same moment withdrew it first: this press, a toggle of
-                # what it found withdrawn, supports again: two presses from a supporter
-                # end supported, as one after the other would.
-                again = (
-                    await Support.insert(Support(person=actor.id, idea=idea_id))
-                    .on_conflict(action="DO NOTHING")
-                    .returning(Support.id)
-                    .run()
-                )
-                step, supported = (1, True) if again else (0, True)
+            step, supported = (1, True) if again else (0, True)
         counted = await (
             Idea.update({Idea.support_count: Idea.support_count + step})
             .where(Idea.id == idea_id)
@@ -253,6 +249,48 @@ async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
         )
     signal(f"idea:{idea_id}", "support")
     return supported, int(counted[0]["support_count"])
+
+
+# The common press, a new support of someone else's live idea, in one statement: the
+# support and the counter move together (a statement is atomic) with no transaction to
+# begin and commit around them.
+_ADD_SUPPORT_POSTGRES = """
+WITH added AS (
+    INSERT INTO support (person, idea, created_at)
+    SELECT {}, id, {} FROM idea WHERE id = {} AND merged_into IS NULL AND author <> {}
+    ON CONFLICT DO NOTHING
+    RETURNING idea
+)
+UPDATE idea SET support_count = support_count + 1
+WHERE id = (SELECT idea FROM added)
+RETURNING support_count
+"""
+# SQLite has no writing CTE: the same two changes in one IMMEDIATE transaction.
+_ADD_SUPPORT_SQLITE = """
+INSERT INTO support (person, idea, created_at)
+SELECT {}, id, {} FROM idea WHERE id = {} AND merged_into IS NULL AND author <> {}
+ON CONFLICT DO NOTHING
+RETURNING idea
+"""
+
+
+async def _add_support(person_id: int, idea_id: int) -> int | None:
+    """Add this person's support to a live idea of someone else's; the new count, or None
+    when nothing was added (already supported, their own idea, merged or missing)."""
+    args = (person_id, datetime.now(UTC), idea_id, person_id)
+    if not is_sqlite():
+        counted = await Idea.raw(_ADD_SUPPORT_POSTGRES, *args).run()
+        return int(counted[0]["support_count"]) if counted else None
+    async with transaction():
+        if not await Idea.raw(_ADD_SUPPORT_SQLITE, *args).run():
+            return None
+        counted = await (
+            Idea.update({Idea.support_count: Idea.support_count + 1})
+            .where(Idea.id == idea_id)
+            .returning(Idea.support_count)
+            .run()
+        )
+    return int(counted[0]["support_count"])
 
 
 async def comment_on_idea(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from incubator.challenges import services as challenge_services
 from incubator.challenges.tables import Challenge
 from incubator.db.tables import AuditEvent
 from incubator.discussion.tables import Comment, Follow
-from incubator.errors import NotAllowed, ValidationFailed
+from incubator.errors import NotAllowed, NotFound, ValidationFailed
 from incubator.ideas import queries, search, services
 from incubator.ideas.tables import Idea, Support
 from tests import factories
@@ -98,6 +99,49 @@ def test_twenty_concurrent_supports_are_counted_exactly(
     assert run(Support.count().where(Support.idea == idea_id).run()) == 20
     assert run(Idea.select(Idea.support_count).where(Idea.id == idea_id).first().run()) == {
         "support_count": 20
+    }
+
+
+def test_a_support_is_dated_and_refused_on_missing_or_merged_ideas(
+    run: Run, personas: dict[str, Persona]
+) -> None:
+    kept = run(factories.idea(personas["ada"].id, title="Kept"))
+    merged = run(factories.idea(personas["ada"].id, title="Merged away"))
+    run(services.merge_ideas(run(factories.actor(personas["cleo"].id)), merged, kept))
+    bob = run(factories.actor(personas["bob"].id))
+    before = datetime.now(UTC)
+    assert run(services.toggle_support(bob, kept)) == (True, 1)
+    dated = run(Support.select(Support.created_at).where(Support.idea == kept).first().run())
+    assert before - timedelta(seconds=1) <= dated["created_at"] <= datetime.now(UTC)
+    for refused in (merged, 10**6):
+        with pytest.raises(NotFound):
+            run(services.toggle_support(bob, refused))
+    assert run(Support.count().where(Support.person == bob.id).run()) == 1
+    counts = run(Idea.select(Idea.id, Idea.support_count).run())
+    assert {row["id"]: row["support_count"] for row in counts} == {kept: 1, merged: 0}
+
+
+def test_presses_at_once_keep_the_counter_equal_to_the_supports(
+    run: Run, personas: dict[str, Persona]
+) -> None:
+    """Each of ten people presses three times at once, half of them already supporting:
+    whatever order the presses land in, the counter equals the rows, once each."""
+    idea_id = run(factories.idea(personas["ada"].id))
+    people = run(factories.people(10))
+
+    async def everyone_presses() -> None:
+        actors = [await factories.actor(person) for person in people]
+        for actor in actors[:5]:
+            await services.toggle_support(actor, idea_id)
+        await asyncio.gather(
+            *(services.toggle_support(actor, idea_id) for actor in actors for _ in range(3))
+        )
+
+    run(everyone_presses())
+    rows = run(Support.select(Support.person).where(Support.idea == idea_id).run())
+    assert len(rows) == len({row["person"] for row in rows})
+    assert run(Idea.select(Idea.support_count).where(Idea.id == idea_id).first().run()) == {
+        "support_count": len(rows)
     }
 
 
