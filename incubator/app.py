@@ -56,6 +56,7 @@ from incubator.subscribers import register_all
 from incubator.teams.controllers import TeamController
 from incubator.web.auth import session_auth
 from incubator.web.errors import EXCEPTION_HANDLERS
+from incubator.web.flood_guard import FloodGuardMiddleware
 from incubator.web.forms import refuse_what_the_database_cannot_hold
 from incubator.web.health import healthz
 from incubator.web.live import LiveSignalsMiddleware, channels_plugin, live_events
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         rate_limit=("minute", settings.auth_posts_per_minute),
         store="rate-limit",
         check_throttle_handler=_is_auth_post,
+        middleware_class=FloodGuardMiddleware,
     )
     return Litestar(
         route_handlers=[

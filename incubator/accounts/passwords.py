@@ -5,12 +5,12 @@ storm of sign-ins slows sign-ins, not every page of the portal."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache, partial
 from typing import TypeVar
-from weakref import WeakKeyDictionary
 
-import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -21,30 +21,54 @@ from incubator.settings import get_settings
 T = TypeVar("T")
 RETRY_AFTER_SECONDS = 5
 
-# Each hash takes ~64 MiB and ~150 ms of CPU. A limiter belongs to the event loop that
-# uses it, hence one per loop.
-_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = WeakKeyDictionary()
+
+class _HashingLane:
+    """A few threads of the process's own that run hashes one after another, and a count
+    of the hashes admitted to them. A queued hash starts the moment a thread is free: a
+    limiter released from the event loop waited a full turn of a loop busy with pages
+    between two hashes, so under load sign-ins queued for seconds and were refused."""
+
+    def __init__(self, threads: int, queue: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
+        self._threads = threads
+        self._capacity = threads + queue
+        self._admitted = 0
+        self._lock = threading.Lock()
+
+    def waiting(self) -> int:
+        with self._lock:
+            return max(0, self._admitted - self._threads)
+
+    def _finished(self, _future: Future[T]) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    async def run(self, function: Callable[[], T]) -> T:
+        with self._lock:
+            if self._admitted >= self._capacity:
+                raise Busy(
+                    _("Many people are signing in right now. Try again in a few seconds."),
+                    retry_after_seconds=RETRY_AFTER_SECONDS,
+                )
+            self._admitted += 1
+        future = self._executor.submit(function)
+        future.add_done_callback(self._finished)
+        return await asyncio.wrap_future(future)
 
 
-def _limiter() -> anyio.CapacityLimiter:
-    loop = asyncio.get_running_loop()
-    if (limiter := _limiters.get(loop)) is None:
-        limiter = _limiters[loop] = anyio.CapacityLimiter(get_settings().argon2_concurrency)
-    return limiter
+@lru_cache(maxsize=1)
+def _lane() -> _HashingLane:
+    settings = get_settings()
+    return _HashingLane(settings.argon2_concurrency, settings.argon2_queue)
 
 
 def hashing_waiters() -> int:
-    """Sign-ins queued for a hashing thread in this event loop."""
-    return int(_limiter().statistics().tasks_waiting)
+    """Sign-ins of this process queued for a hashing thread."""
+    return _lane().waiting()
 
 
 async def run_capped(function: Callable[[], T]) -> T:
-    if hashing_waiters() >= get_settings().argon2_queue:
-        raise Busy(
-            _("Many people are signing in right now. Try again in a few seconds."),
-            retry_after_seconds=RETRY_AFTER_SECONDS,
-        )
-    return await anyio.to_thread.run_sync(function, limiter=_limiter())
+    return await _lane().run(function)
 
 
 @lru_cache(maxsize=1)
