@@ -39,7 +39,8 @@ class Idea(Table):
     blind = Boolean(default=False)
     revealed_at = Timestamptz(null=True, default=None)
     # Kept in the row, updated in the same transaction as the supports it counts.
-    support_count = Integer(default=0, index=True)
+    # Ordered by the (support_count, id) index of a migration, which covers this column.
+    support_count = Integer(default=0)
     # Live (not deleted) comments, kept by the discussion services in their transactions.
     comment_count = Integer(default=0)
     merged_into: ForeignKey["Idea"] = ForeignKey(
@@ -59,7 +60,8 @@ class Support(Table):
     """One "I want this" per person and idea (unique in the database)."""
 
     id = Serial(primary_key=True)
-    person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade, index=True)
+    # Looked up through the unique index on (person, idea), which a migration makes.
+    person = ForeignKey(Person, null=False, on_delete=OnDelete.cascade)
     idea = ForeignKey(Idea, null=False, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
