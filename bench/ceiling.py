@@ -19,6 +19,7 @@ from litestar.utils.scope.state import ScopeState
 
 from incubator.accounts.identity import Actor
 from incubator.accounts.roles import ALL_ROLES
+from incubator.cli import EVENT_LOOP
 from incubator.db.pagination import DEFAULT_PER_PAGE, Page
 from incubator.ideas.controllers import looking_names, sort_names
 from incubator.ideas.queries import BoardFilters
@@ -128,6 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     uvicorn.run(
         create_ceiling_app(),
+        loop=EVENT_LOOP,  # as `incubator serve` runs
         host=args.host,
         port=args.port,
         workers=1,
