@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 import aiosqlite
 from asyncpg.exceptions import (
@@ -23,10 +24,13 @@ from asyncpg.exceptions import (
     OperatorInterventionError,
     PostgresConnectionError,
 )
+from asyncpg.pool import Pool
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
+
+T = TypeVar("T")
 
 _recorded: ContextVar[list[str] | None] = ContextVar("incubator_recorded_queries", default=None)
 
@@ -166,6 +170,74 @@ class _InlineReader:
         self._connection.close()
 
 
+class FairPool(Generic[T]):
+    """A fixed set of connections lent in the order they were asked for.
+
+    asyncio.Queue (and asyncpg's pool, built on it) lets a task that arrives just as a
+    connection comes back take it ahead of the task that was woken for it, which then
+    queues again at the back. Under load some requests waited over a second while most
+    took milliseconds (search at 32 connections: p50 21 ms, p99 1.4 s). A semaphore that
+    wakes waiters first come, first served, guarding a free list, lends them in turn."""
+
+    def __init__(self, items: list[T]) -> None:
+        self._free = deque(items)
+        self._turns = asyncio.Semaphore(len(items))
+
+    async def acquire(self) -> T:
+        await self._turns.acquire()
+        return self._free.popleft()
+
+    def release(self, item: T) -> None:
+        self._free.append(item)
+        self._turns.release()
+
+
+class _FairAcquire:
+    def __init__(self, pool: FairAsyncpgPool) -> None:
+        self._pool = pool
+        self._connection: Any = None
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._pool.take().__await__()
+
+    async def __aenter__(self) -> Any:
+        self._connection = await self._pool.take()
+        return self._connection
+
+    async def __aexit__(self, *_exception: object) -> None:
+        await self._pool.release(self._connection)
+
+
+class FairAsyncpgPool:
+    """asyncpg's pool behind a first-come-first-served semaphore as wide as the pool, so
+    the pool itself never makes anyone wait (see FairPool). Piccolo uses `acquire()` as
+    an awaitable and as a context manager, and `release()`; the rest passes through."""
+
+    def __init__(self, pool: Pool, size: int) -> None:
+        self._pool = pool
+        self._turns = asyncio.Semaphore(size)
+
+    def acquire(self) -> _FairAcquire:
+        return _FairAcquire(self)
+
+    async def take(self) -> Any:
+        await self._turns.acquire()
+        try:
+            return await self._pool.acquire()
+        except BaseException:
+            self._turns.release()
+            raise
+
+    async def release(self, connection: Any) -> None:
+        try:
+            await self._pool.release(connection)
+        finally:
+            self._turns.release()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+
 class IncubatorSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine opens a connection (and a thread) per statement. Once
     `start_connection_pool` has run, this one keeps persistent connections instead: a few
@@ -174,7 +246,7 @@ class IncubatorSQLiteEngine(SQLiteEngine):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._readers: FairPool[aiosqlite.Connection] | None = None
         self._all_readers: list[aiosqlite.Connection] = []
         self._writer: aiosqlite.Connection | None = None
         self._inline: _InlineReader | None = None
@@ -195,9 +267,7 @@ class IncubatorSQLiteEngine(SQLiteEngine):
         self._writer_lock = asyncio.Lock()
         self._writer = await self._connect(read_only=False)
         self._all_readers = [await self._connect(read_only=True) for _ in range(readers)]
-        self._readers = asyncio.Queue()
-        for reader in self._all_readers:
-            self._readers.put_nowait(reader)
+        self._readers = FairPool(list(self._all_readers))
         inline = sqlite3.connect(**self.connection_kwargs)
         inline.row_factory = dict_factory
         self._inline = _InlineReader(inline)
@@ -269,11 +339,11 @@ class IncubatorSQLiteEngine(SQLiteEngine):
             rows = self._inline.try_read(sql, args)
             if rows is not None:
                 return rows
-            reader = await self._readers.get()
+            reader = await self._readers.acquire()
             try:
                 return await self._execute(reader, sql, args)
             finally:
-                self._readers.put_nowait(reader)
+                self._readers.release(reader)
         writer = await self.acquire_writer()
         settled = False
         try:
@@ -295,6 +365,12 @@ class IncubatorSQLiteEngine(SQLiteEngine):
 
 
 class IncubatorPostgresEngine(PostgresEngine):
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        await super().start_connection_pool(**kwargs)
+        if self.pool is not None:
+            size = int(kwargs.get("max_size", 10))
+            self.pool = cast("Pool", FairAsyncpgPool(self.pool, size))
+
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         _record(querystring)
         return await super().run_querystring(querystring, in_pool=in_pool)
