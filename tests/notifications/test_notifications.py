@@ -236,7 +236,10 @@ def test_the_daily_digest_gathers_a_days_news_once(run: Run, personas: dict[str,
             idea_id = await factories.idea(personas["ada"].id, title=title)
             await teams.request_to_join(await factories.actor(personas["bob"].id), idea_id, "hi")
         now = datetime.now(UTC)
-        return [await queue_daily_digests(now), await queue_daily_digests(now + timedelta(hours=1))]
+        # Later the same day, whatever the hour the suite runs at (an hour later crossed
+        # midnight in a run after 23:00 and rightly queued the next day's digest).
+        later = max(now, now.replace(hour=23, minute=59, second=59, microsecond=0))
+        return [await queue_daily_digests(now), await queue_daily_digests(later)]
 
     assert run(scenario()) == [1, 0]
     digest = run(OutboxMessage.select(OutboxMessage.subject, OutboxMessage.body_text).first().run())

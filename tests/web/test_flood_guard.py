@@ -5,10 +5,9 @@ post wait for another's."""
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import cast
@@ -22,18 +21,9 @@ from incubator.app import create_app
 from incubator.settings import get_settings
 from incubator.web.stores import CountingRedisStore, LocalFileStore
 from tests.conftest import Browser
+from tests.web.conftest import REDIS_URL
 
-REDIS_URL = os.environ.get("INCUBATOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LIMIT = 3
-
-
-@pytest.fixture
-def redis_db() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()  # type: ignore[no-untyped-call]
 
 
 def guarded_app(redis_url: str | None) -> Litestar:

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
 
-import pytest
 import redis
 from litestar import Litestar
 
 from incubator.app import create_app
 from incubator.settings import get_settings
 from tests.conftest import Browser, Persona
-
-REDIS_URL = os.environ.get("INCUBATOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_db() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()  # type: ignore[no-untyped-call]
+from tests.web.conftest import REDIS_URL
 
 
 def redis_app() -> Litestar:
