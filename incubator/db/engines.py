@@ -213,9 +213,9 @@ class FairAsyncpgPool:
     the pool itself never makes anyone wait (see FairPool). Piccolo uses `acquire()` as
     an awaitable and as a context manager, and `release()`; the rest passes through."""
 
-    def __init__(self, pool: Pool, size: int) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
-        self._turns = asyncio.Semaphore(size)
+        self._turns = asyncio.Semaphore(pool.get_max_size())
 
     def acquire(self) -> _FairAcquire:
         return _FairAcquire(self)
@@ -368,8 +368,7 @@ class IncubatorPostgresEngine(PostgresEngine):
     async def start_connection_pool(self, **kwargs: Any) -> None:
         await super().start_connection_pool(**kwargs)
         if self.pool is not None:
-            size = int(kwargs.get("max_size", 10))
-            self.pool = cast("Pool", FairAsyncpgPool(self.pool, size))
+            self.pool = cast("Pool", FairAsyncpgPool(self.pool))
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         _record(querystring)

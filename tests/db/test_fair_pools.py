@@ -68,7 +68,7 @@ def test_a_waiter_cancelled_in_line_loses_no_connection() -> None:
 def test_the_postgresql_pool_lends_in_turn_both_ways_piccolo_borrows() -> None:
     async def scenario() -> list[str]:
         raw = await asyncpg.create_pool(get_settings().database_url, min_size=0, max_size=1)
-        pool = FairAsyncpgPool(raw, 1)
+        pool = FairAsyncpgPool(raw)
         try:
             order = await lending_order(pool.take, pool.release)
             async with pool.acquire() as connection:  # as Piccolo borrows for a statement

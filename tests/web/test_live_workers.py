@@ -3,7 +3,6 @@ one Redis. A support made through process A reaches an SSE client connected to p
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -15,8 +14,7 @@ import httpx
 import pytest
 
 from tests.servers import serving, shared_backend
-
-REDIS_URL = os.environ.get("INCUBATOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.web.conftest import REDIS_URL
 
 
 @pytest.fixture
