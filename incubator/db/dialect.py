@@ -29,3 +29,11 @@ def distinct_list(column: str) -> str:
 def timestamp_parameter() -> str:
     """A bound timestamp PostgreSQL can do arithmetic with (it cannot infer a bare $1)."""
     return "{}" if is_sqlite() else "CAST({} AS timestamptz)"
+
+
+def json_list(column: str, rows: str, order: str) -> str:
+    """A scalar subquery: `column` over `rows` (a FROM … WHERE … clause) as a JSON array
+    in `order`, '[]' for none. It may refer to columns of the enclosing query."""
+    if is_sqlite():
+        return f"(SELECT json_group_array({column}) FROM (SELECT {column} {rows} ORDER BY {order}))"  # noqa: S608 - our own SQL fragments
+    return f"(SELECT coalesce(json_agg({column} ORDER BY {order}), '[]') {rows})"

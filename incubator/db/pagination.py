@@ -96,6 +96,14 @@ class CompiledSelect:
         self._order: list[str] = []
         self._limit: int | None = None
         self._offset = 0
+        self._page_columns: QueryString | None = None
+
+    def with_page_columns(self, columns: QueryString) -> Self:
+        """Columns computed on the rows of the cut page only, in the same statement (where
+        `page.<name>` is a row's column): what a page shows beside its rows, for the
+        price of no extra round trip. The rows come back in no particular order."""
+        self._page_columns = columns
+        return self
 
     def where(self, *where: Any) -> Self:
         self._conditions.extend(condition.querystring for condition in where)
@@ -123,7 +131,10 @@ class CompiledSelect:
             sql += " ORDER BY " + ", ".join(self._order)
         if self._limit is not None:
             sql += f" LIMIT {int(self._limit)} OFFSET {int(self._offset)}"
-        return [QueryString(sql, *self._conditions)]
+        cut = QueryString(sql, *self._conditions)
+        if self._page_columns is None:
+            return [cut]
+        return [QueryString("SELECT page.*, {} FROM ({}) AS page", self._page_columns, cut)]
 
     async def run(self) -> list[dict[str, Any]]:
         return [dict(row) for row in await engine().run_querystring(self.querystrings[0])]
@@ -161,7 +172,8 @@ async def keyset_page(
     """One page of rows and the cursors of the pages after and before it.
 
     With a cursor the rows come by keyset; without, by OFFSET from the page number.
-    `select` builds a fresh query each time (Piccolo's queries change as they are refined).
+    `select` builds a fresh query each time (Piccolo's queries change as they are refined);
+    its rows are put in order here, so it may wrap the page (`with_page_columns`).
     """
     width = len(order.expressions)
     after_key, before_key = parse_cursor(after, width), parse_cursor(before, width)
@@ -171,7 +183,7 @@ async def keyset_page(
             .limit(per_page)
             .run()
         )
-        rows.reverse()
+        rows.sort(key=order.key_of, reverse=True)
         more_after = True
     else:
         if after_key is not None:
@@ -179,6 +191,7 @@ async def keyset_page(
         else:
             query = select().offset((page - 1) * per_page)
         fetched = await order.ordered(query).limit(per_page + 1).run()
+        fetched.sort(key=order.key_of, reverse=True)
         more_after = len(fetched) > per_page
         rows = fetched[:per_page]
     if not rows:
@@ -188,11 +201,21 @@ async def keyset_page(
     return rows, next_after, prev_before
 
 
+def capped_count_expression(query: Refinable) -> QueryString:
+    """A scalar subquery counting the query's rows up to COUNT_CAP + 1 (read the count with
+    `capped`), for a statement to carry the count of its list along."""
+    limited = query.limit(COUNT_CAP + 1).querystrings[0]
+    return QueryString("(SELECT count(*) FROM ({}) AS capped)", limited)
+
+
+def capped(count: int) -> tuple[int, bool]:
+    """A count made by `capped_count_expression`, and whether it passed the cap."""
+    return (COUNT_CAP, True) if count > COUNT_CAP else (int(count), False)
+
+
 async def capped_count(query: Refinable) -> tuple[int, bool]:
     """How many rows the query selects, counting no further than COUNT_CAP."""
-    limited = query.limit(COUNT_CAP + 1).querystrings[0]
     rows = await engine().run_querystring(
-        QueryString("SELECT count(*) AS n FROM ({}) AS capped", limited)
+        QueryString("SELECT {} AS n", capped_count_expression(query))
     )
-    count = int(rows[0]["n"])
-    return (COUNT_CAP, True) if count > COUNT_CAP else (count, False)
+    return capped(rows[0]["n"])

@@ -15,12 +15,15 @@ from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
 from incubator.accounts.tables import Person
+from incubator.db.dialect import json_list
 from incubator.db.pagination import (
     DEFAULT_PER_PAGE,
     CompiledSelect,
     KeysetOrder,
     Page,
+    capped,
     capped_count,
+    capped_count_expression,
     clamp_page,
     keyset_page,
 )
@@ -148,6 +151,28 @@ async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str
     return rows
 
 
+_VIEWER_MARKS = (
+    "EXISTS (SELECT 1 FROM support WHERE support.idea = page.id AND support.person = {}) "
+    "AS supported, EXISTS (SELECT 1 FROM team_member "
+    "WHERE team_member.idea = page.id AND team_member.person = {}) AS on_team"
+)
+
+
+def _card_extras(viewer_id: int) -> QueryString:
+    """What _decorate adds, as columns of the page itself (CompiledSelect.with_page_columns):
+    one probe of the idea_tag, support and team_member indexes per card."""
+    tags = json_list("tag", "FROM idea_tag WHERE idea_tag.idea = page.id", "idea_tag.id")
+    return QueryString(f"{tags} AS tag_list, {_VIEWER_MARKS}", viewer_id, viewer_id)
+
+
+def _decorated_in_place(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
+    """A card fetched with _card_extras, as _decorate leaves one."""
+    del row["matching"]
+    row["tags"] = json.loads(row.pop("tag_list"))
+    row["supported"] = bool(row["supported"])
+    return mask(row, viewer_id, on_team=bool(row["on_team"]))
+
+
 def _conditions(filters: BoardFilters) -> Any:
     condition: Any = Idea.merged_into.is_null()
     if filters.challenge_id is not None:
@@ -197,7 +222,7 @@ async def idea_board(
     orders page by keyset when a cursor is given (see incubator.db.pagination)."""
     number = clamp_page(page)
     if search.terms(filters.q):
-        ids, total, capped = await search.matching_ids(
+        ids, total, is_capped = await search.matching_ids(
             filters.q,
             limit=per_page,
             offset=(number - 1) * per_page,
@@ -209,23 +234,31 @@ async def idea_board(
         position = {idea_id: index for index, idea_id in enumerate(ids)}
         rows.sort(key=lambda row: position[row["id"]])
         items = await _decorate(rows, viewer_id)
-        return Page(items=items, page=number, per_page=per_page, total=total, total_capped=capped)
+        return Page(
+            items=items, page=number, per_page=per_page, total=total, total_capped=is_capped
+        )
+    # One statement: the page of cards, their tags and the viewer's marks, and the total.
     condition = _conditions(filters)
-    total, capped = await capped_count(CompiledSelect(_ID_SQL).where(condition))
+    count = capped_count_expression(CompiledSelect(_ID_SQL).where(condition))
+    extras = QueryString("{} AS matching, {}", count, _card_extras(viewer_id))
     rows, next_after, prev_before = await keyset_page(
-        lambda: CompiledSelect(_CARD_SQL).where(condition),
+        lambda: CompiledSelect(_CARD_SQL).where(condition).with_page_columns(extras),
         _ORDERS.get(filters.sort, _ORDERS["newest"]),
         page=number,
         per_page=per_page,
         after=after,
         before=before,
     )
+    if rows:
+        total, total_capped = capped(rows[0]["matching"])
+    else:  # past the last page, or nothing matches: the count came with no row
+        total, total_capped = await capped_count(CompiledSelect(_ID_SQL).where(condition))
     return Page(
-        items=await _decorate(rows, viewer_id),
+        items=[_decorated_in_place(row, viewer_id) for row in rows],
         page=number,
         per_page=per_page,
         total=total,
-        total_capped=capped,
+        total_capped=total_capped,
         next_after=next_after,
         prev_before=prev_before,
     )
