@@ -123,39 +123,50 @@ class _PooledTransaction(SQLiteTransaction):
 
 _READ_QUERY_TYPES = frozenset({"select", "count", "exists", "objects"})
 
-# A read gets this much CPU on the event loop's own connection before it moves to a
-# thread. CPU time, not wall time: a preempted loop must not brand a quick read slow.
-INLINE_READ_BUDGET_SECONDS = 0.002
+# A statement gets this much CPU on the event loop's own connection before it moves to a
+# thread. CPU time, not wall time: a preempted loop must not brand a quick one slow.
+INLINE_BUDGET_SECONDS = 0.002
 # SQLite calls the budget check every this many virtual-machine steps.
 _PROGRESS_STEPS = 1000
 # Statements that overran the budget go straight to a thread afterwards.
 _SLOW_STATEMENTS_REMEMBERED = 512
+# The loop's writes leave checkpointing the WAL to the writer's thread, this often.
+INLINE_WRITES_PER_CHECKPOINT = 200
 
 
-class _InlineReader:
-    """A read-only connection used on the event loop's thread, without a thread hop.
+class _InlineConnection:
+    """A connection used on the event loop's thread, without a thread hop.
 
-    Most reads take a fraction of a millisecond, less than handing them to a thread and
-    waking the loop afterwards. A progress handler interrupts any read that runs past
-    its budget (and a read that would wait for a lock), and the engine then runs it
-    again on a pooled reader thread, remembering the statement as slow."""
+    Most statements take a fraction of a millisecond, less than handing them to a
+    thread and waking the loop afterwards; under load that wake-up waits for a full
+    turn of a busy loop. A progress handler interrupts any statement that runs past its
+    budget (and one that would wait for a lock: busy_timeout is 0), and the engine then
+    runs it again on a pooled thread, remembering the statement as slow. An interrupted
+    write changes nothing: outside a transaction, SQLite rolls the statement back.
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    Read-only, for reads; or the loop's writer, for single statements outside a
+    transaction while the engine's writer is idle. That one never checkpoints the WAL
+    (a checkpoint writes megabytes): the engine has its writer thread do it."""
+
+    def __init__(self, connection: sqlite3.Connection, *, writes: bool) -> None:
         self._connection = connection
         self._deadline = 0.0
         self._slow: set[str] = set()
-        connection.execute("PRAGMA query_only = 1")
+        if writes:
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
+        else:
+            connection.execute("PRAGMA query_only = 1")
         connection.execute("PRAGMA busy_timeout = 0")  # never block the loop on a lock
         connection.set_progress_handler(self._over_budget, _PROGRESS_STEPS)
 
     def _over_budget(self) -> bool:
         return time.thread_time() > self._deadline
 
-    def try_read(self, sql: str, args: list[Any]) -> list[Any] | None:
+    def try_run(self, sql: str, args: list[Any]) -> list[Any] | None:
         """The rows, or None when the statement belongs on a thread."""
         if sql in self._slow:
             return None
-        self._deadline = time.thread_time() + INLINE_READ_BUDGET_SECONDS
+        self._deadline = time.thread_time() + INLINE_BUDGET_SECONDS
         try:
             return self._connection.execute(sql, args).fetchall()
         except sqlite3.OperationalError as error:
@@ -249,7 +260,10 @@ class IncubatorSQLiteEngine(SQLiteEngine):
         self._readers: FairPool[aiosqlite.Connection] | None = None
         self._all_readers: list[aiosqlite.Connection] = []
         self._writer: aiosqlite.Connection | None = None
-        self._inline: _InlineReader | None = None
+        self._inline: _InlineConnection | None = None
+        self._inline_writer: _InlineConnection | None = None
+        self._inline_writes = 0
+        self._checkpoints: set[asyncio.Task[None]] = set()
         self._writer_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -268,17 +282,22 @@ class IncubatorSQLiteEngine(SQLiteEngine):
         self._writer = await self._connect(read_only=False)
         self._all_readers = [await self._connect(read_only=True) for _ in range(readers)]
         self._readers = FairPool(list(self._all_readers))
-        inline = sqlite3.connect(**self.connection_kwargs)
-        inline.row_factory = dict_factory
-        self._inline = _InlineReader(inline)
+        self._inline = _InlineConnection(self._connect_inline(), writes=False)
+        self._inline_writer = _InlineConnection(self._connect_inline(), writes=True)
+
+    def _connect_inline(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection = sqlite3.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory
+        return connection
 
     async def close_connection_pool(self) -> None:
         async with self._writer_lock:
             connections = [*self._all_readers, *([self._writer] if self._writer else [])]
             self._writer, self._readers, self._all_readers, self._loop = None, None, [], None
-            if self._inline is not None:
-                self._inline.close()
-                self._inline = None
+            for inline in (self._inline, self._inline_writer):
+                if inline is not None:
+                    inline.close()
+            self._inline = self._inline_writer = None
         for connection in connections:
             await connection.close()
 
@@ -336,7 +355,7 @@ class IncubatorSQLiteEngine(SQLiteEngine):
         if read:
             assert self._readers is not None
             assert self._inline is not None
-            rows = self._inline.try_read(sql, args)
+            rows = self._inline.try_run(sql, args)
             if rows is not None:
                 return rows
             reader = await self._readers.acquire()
@@ -344,12 +363,36 @@ class IncubatorSQLiteEngine(SQLiteEngine):
                 return await self._execute(reader, sql, args)
             finally:
                 self._readers.release(reader)
+        # Nothing awaits between seeing the writer idle and the statement's end: no other
+        # task of this process can write in between.
+        if self._inline_writer is not None and not self._writer_lock.locked():
+            rows = self._inline_writer.try_run(sql, args)
+            if rows is not None:
+                self._wrote_inline()
+                return rows
         writer = await self.acquire_writer()
         settled = False
         try:
             rows = await self._execute(writer, sql, args)
             settled = True
             return rows
+        finally:
+            await asyncio.shield(self.release_writer(writer, settled=settled))
+
+    def _wrote_inline(self) -> None:
+        self._inline_writes += 1
+        if self._inline_writes % INLINE_WRITES_PER_CHECKPOINT == 0:
+            task = asyncio.get_running_loop().create_task(self._checkpoint())
+            self._checkpoints.add(task)
+            task.add_done_callback(self._checkpoints.discard)
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL back into the database on the writer's thread, as its commits do."""
+        writer = await self.acquire_writer()
+        settled = False
+        try:
+            await writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            settled = True
         finally:
             await asyncio.shield(self.release_writer(writer, settled=settled))
 

@@ -5,15 +5,25 @@ committed, a rollback or a cancelled request leaves nothing behind."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sqlite3
 
 import pytest
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from incubator.accounts.tables import Skill
+from incubator.db.engines import INLINE_WRITES_PER_CHECKPOINT
 from incubator.db.transactions import engine, is_sqlite, transaction
 from tests.conftest import Run
 
 pytestmark = pytest.mark.skipif(not is_sqlite(), reason="the SQLite engine's own pool")
+
+
+def sqlite_path() -> str:
+    db = engine()
+    assert isinstance(db, SQLiteEngine)
+    return str(db.connection_kwargs["database"])
 
 
 async def names() -> set[str]:
@@ -158,3 +168,92 @@ def test_quick_reads_see_each_commit_at_once(run: Run) -> None:
         return seen
 
     assert run(write_then_read(50)) == [True] * 50
+
+
+def test_a_long_write_is_undone_on_the_loop_and_lands_once_from_a_thread(run: Run) -> None:
+    """Writes outside a transaction run on the loop's own connection too. One that
+    overruns the CPU budget is interrupted there — SQLite rolls the statement back —
+    and runs again on the writer's thread: its row is stored once, and the statement
+    goes straight to the thread from then on, so the loop keeps serving."""
+    long_insert = "INSERT INTO skill (name) SELECT {} || total FROM (" + _LONG_READ + ")"  # noqa: S608
+
+    async def long_write_twice() -> float:
+        db = engine()
+        await db.run_querystring(QueryString(long_insert, "first-"))
+        loop = asyncio.get_running_loop()
+        ticks: list[float] = []
+        ticker = loop.call_later(0.005, lambda: ticks.append(loop.time()))
+        started = loop.time()
+        await db.run_querystring(QueryString(long_insert, "second-"))
+        ticker.cancel()
+        return (ticks[0] - started) if ticks else float("inf")
+
+    loop_stalled_for = run(long_write_twice())
+    assert run(names()) == {"first-3000000", "second-3000000"}
+    assert loop_stalled_for < 0.2
+
+
+def test_a_write_waits_for_the_open_transaction_and_both_land(run: Run) -> None:
+    async def scenario() -> tuple[set[str], set[str]]:
+        inside = asyncio.Event()
+        release = asyncio.Event()
+
+        async def slow_transaction() -> None:
+            async with transaction():
+                await Skill.insert(Skill(name="in-transaction")).run()
+                inside.set()
+                await release.wait()
+
+        holder = asyncio.create_task(slow_transaction())
+        await inside.wait()
+        single = asyncio.create_task(Skill.insert(Skill(name="single")).run())
+        await asyncio.sleep(0.05)
+        during = await names()
+        release.set()
+        await asyncio.gather(holder, single)
+        return during, await names()
+
+    during, after = run(scenario())
+    assert during == set()
+    assert after == {"in-transaction", "single"}
+
+
+def test_a_write_waits_while_another_process_holds_the_database(run: Run) -> None:
+    """The loop never waits on a lock (busy_timeout 0 there): when another process (a
+    second worker, the scheduler) is writing, the statement goes to the writer's thread,
+    which waits its turn, instead of failing with "database is locked"."""
+    path = sqlite_path()
+
+    async def scenario() -> set[str]:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO skill (name) VALUES ('other-process')")
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.3, other.execute, "COMMIT")
+        try:
+            await Skill.insert(Skill(name="this-process")).run()
+        finally:
+            other.close()
+        return await names()
+
+    assert run(scenario()) == {"other-process", "this-process"}
+
+
+def test_the_wal_stays_small_when_every_write_runs_on_the_loop(run: Run) -> None:
+    """The loop's connection never checkpoints (a checkpoint copies megabytes); the
+    writer's thread does it every INLINE_WRITES_PER_CHECKPOINT of them, so the WAL is
+    reused instead of growing with every write."""
+    path = sqlite_path()
+    writes = 5 * INLINE_WRITES_PER_CHECKPOINT
+
+    async def many_single_writes() -> None:
+        for index in range(writes):
+            await Skill.insert(Skill(name=f"skill-{index:05}")).run()
+            if index % 50 == 0:
+                await asyncio.sleep(0.01)  # lets a pending checkpoint take the writer
+
+    run(many_single_writes())
+    assert len(run(names())) == writes
+    wal_pages = os.path.getsize(f"{path}-wal") // 4096
+    # Unchecked, each write appends two pages or more (the table, the index on name).
+    assert wal_pages < writes
