@@ -94,3 +94,33 @@ def test_redis_counter_counts_every_hit_once_and_expires_the_window(
     assert sorted(count for count, _left in hits) == list(range(1, 101))
     assert all(0 < left <= 60 for _count, left in hits)
     assert 0 < cast("int", redis_db.ttl("flood-test:address")) <= 60
+
+
+def test_file_store_keeps_filestores_contract_without_threads(tmp_path: Path) -> None:
+    """Sessions and throttles are read, written and deleted on the event loop: the
+    answers are those of Litestar's FileStore, expiry and renewal included."""
+
+    async def scenario() -> list[object]:
+        store = LocalFileStore(tmp_path / "sessions", create_directories=True)
+        seen: list[object] = []
+        await store.set("text", "café", expires_in=60)
+        await store.set("bytes", b"\x00raw")
+        seen += [await store.get("text"), await store.get("bytes")]
+        await store.set("short", "soon gone", expires_in=1)
+        seen.append(await store.get("short", renew_for=120))  # renewed: 120 s from now
+        seen.append(await store.expires_in("short"))
+        await store.set("expired", "gone", expires_in=-1)
+        seen += [await store.get("expired"), await store.exists("expired")]
+        await store.delete("text")
+        await store.delete("never-set")  # deleting nothing is not an error
+        seen.append(await store.get("text"))
+        await store.delete_all()  # removes the directory: the next write recreates it
+        await store.set("after", "back")
+        seen.append(await store.get("after"))
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen[:3] == ["café".encode(), b"\x00raw", b"soon gone"]
+    assert isinstance(seen[3], int)
+    assert 100 < seen[3] <= 120
+    assert seen[4:] == [None, False, None, b"back"]
