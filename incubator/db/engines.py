@@ -128,7 +128,10 @@ _READ_QUERY_TYPES = frozenset({"select", "count", "exists", "objects"})
 INLINE_BUDGET_SECONDS = 0.002
 # SQLite calls the budget check every this many virtual-machine steps.
 _PROGRESS_STEPS = 1000
-# Statements that overran the budget go straight to a thread afterwards.
+# A statement that overran the budget goes straight to a thread for this long, then gets
+# another try on the loop: a cold page cache or a garbage collection in the middle can
+# make a quick statement overrun once, and it must not stay off the loop for good.
+SLOW_SPELL_SECONDS = 30.0
 _SLOW_STATEMENTS_REMEMBERED = 512
 # The loop's writes leave checkpointing the WAL to the writer's thread, this often.
 INLINE_WRITES_PER_CHECKPOINT = 200
@@ -141,17 +144,24 @@ class _InlineConnection:
     thread and waking the loop afterwards; under load that wake-up waits for a full
     turn of a busy loop. A progress handler interrupts any statement that runs past its
     budget (and one that would wait for a lock: busy_timeout is 0), and the engine then
-    runs it again on a pooled thread, remembering the statement as slow. An interrupted
-    write changes nothing: outside a transaction, SQLite rolls the statement back.
+    runs it again on a pooled thread, where it goes straight for a while (a spell). An
+    interrupted write changes nothing: outside a transaction, SQLite rolls it back.
 
     Read-only, for reads; or the loop's writer, for single statements outside a
     transaction while the engine's writer is idle. That one never checkpoints the WAL
     (a checkpoint writes megabytes): the engine has its writer thread do it."""
 
-    def __init__(self, connection: sqlite3.Connection, *, writes: bool) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        *,
+        writes: bool,
+        slow_spell_seconds: float = SLOW_SPELL_SECONDS,
+    ) -> None:
         self._connection = connection
         self._deadline = 0.0
-        self._slow: set[str] = set()
+        self._slow_spell = slow_spell_seconds
+        self._slow: dict[str, float] = {}  # statement -> when its spell on threads ends
         if writes:
             connection.execute("PRAGMA wal_autocheckpoint = 0")
         else:
@@ -164,8 +174,10 @@ class _InlineConnection:
 
     def try_run(self, sql: str, args: list[Any]) -> list[Any] | None:
         """The rows, or None when the statement belongs on a thread."""
-        if sql in self._slow:
-            return None
+        if (spell_ends := self._slow.get(sql)) is not None:
+            if time.monotonic() < spell_ends:
+                return None
+            del self._slow[sql]
         self._deadline = time.thread_time() + INLINE_BUDGET_SECONDS
         try:
             return self._connection.execute(sql, args).fetchall()
@@ -174,7 +186,7 @@ class _InlineConnection:
             if "interrupted" not in message and "locked" not in message:
                 raise
             if "interrupted" in message and len(self._slow) < _SLOW_STATEMENTS_REMEMBERED:
-                self._slow.add(sql)
+                self._slow[sql] = time.monotonic() + self._slow_spell
             return None
 
     def close(self) -> None:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import time
+from pathlib import Path
 
 import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from incubator.accounts.tables import Skill
-from incubator.db.engines import INLINE_WRITES_PER_CHECKPOINT
+from incubator.db.engines import INLINE_WRITES_PER_CHECKPOINT, _InlineConnection
 from incubator.db.transactions import engine, is_sqlite, transaction
 from tests.conftest import Run
 
@@ -257,3 +259,24 @@ def test_the_wal_stays_small_when_every_write_runs_on_the_loop(run: Run) -> None
     wal_pages = os.path.getsize(f"{path}-wal") // 4096
     # Unchecked, each write appends two pages or more (the table, the index on name).
     assert wal_pages < writes
+
+
+def test_a_statement_that_overran_once_gets_back_on_the_loop_after_its_spell(
+    tmp_path: Path,
+) -> None:
+    """One overrun (a cold cache, a garbage collection in the middle) sends a statement
+    to the threads for a spell only: the board's query once stayed there for good."""
+    counting = (
+        "SELECT count(*) AS n FROM (WITH RECURSIVE n(i) AS "
+        "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) SELECT i FROM n)"
+    )
+    inline = _InlineConnection(
+        sqlite3.connect(tmp_path / "spell.db"), writes=False, slow_spell_seconds=0.2
+    )
+    try:
+        assert inline.try_run(counting, [3_000_000]) is None  # over budget: to a thread
+        assert inline.try_run(counting, [10]) is None  # quick now, but still in its spell
+        time.sleep(0.25)
+        assert inline.try_run(counting, [10]) == [(10,)]  # back on the loop
+    finally:
+        inline.close()
