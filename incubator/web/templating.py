@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_eval_context
+from jinja2.filters import do_urlencode
 from jinja2.nodes import EvalContext
+from jinja2.utils import url_quote
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from incubator.i18n import (
     LOCALE_NAMES,
@@ -28,10 +31,20 @@ from incubator.web.markdown import markdown_excerpt, render_markdown
 # Jinja's own newstyle gettext takes the whole template context, copying it inside
 # loops, and goes through three calls per message; these take only the evaluation
 # context (for autoescaping) and do the same: translate, escape the variables, format.
+def _filled(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+    """A message with its variables, escaped when the template autoescapes. Markup's own
+    `%` wraps every value in a helper object; numbers need no escaping at all."""
+    if not eval_ctx.autoescape:
+        return text % variables
+    for name, value in variables.items():
+        if not isinstance(value, int | float):
+            variables[name] = escape(value)
+    return Markup(text % variables)  # noqa: S704 - our catalogue, the values escaped
+
+
 @pass_eval_context
 def _gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
-    text = translations(current_locale()).gettext(message)
-    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalogue
+    return _filled(eval_ctx, translations(current_locale()).gettext(message), variables)
 
 
 @pass_eval_context
@@ -40,7 +53,7 @@ def _ngettext(
 ) -> str:
     text = translations(current_locale()).ngettext(singular, plural, num)
     variables.setdefault("num", num)
-    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalogue
+    return _filled(eval_ctx, text, variables)
 
 
 def _as_datetime(value: datetime | str) -> datetime:
@@ -78,6 +91,17 @@ def countdown_filter(value: datetime | str | None) -> str:
     if delta.total_seconds() >= 0:
         return gettext("Decision due in %(span)s", span=span)
     return gettext("Overdue by %(span)s", span=span)
+
+
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    return url_quote(text)
+
+
+def urlencode_filter(value: Any) -> str:
+    """Jinja's `urlencode`, remembering strings: the same tags and names are quoted in
+    link after link (a board page quotes some sixty)."""
+    return _quoted(value) if type(value) is str else str(do_urlencode(value))
 
 
 def initials_filter(name: str) -> str:
@@ -142,6 +166,7 @@ def build_environment(
         ago=ago_filter,
         countdown=countdown_filter,
         initials=initials_filter,
+        urlencode=urlencode_filter,
         avatar_seed=avatar_seed_filter,
         markdown=render_markdown,
         excerpt=markdown_excerpt,

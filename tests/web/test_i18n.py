@@ -8,9 +8,11 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from markupsafe import Markup
 
 from incubator.i18n import LOCALE_DIR, negotiate_locale, translations, using_locale
 from incubator.i18n import gettext as _
+from incubator.web.templating import build_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -87,3 +89,23 @@ def test_accept_language_negotiation() -> None:
     assert negotiate_locale("en;q=0.1, fr;q=0.9") == "fr"
     assert negotiate_locale(";;;q=x, ***") == "en"
     assert negotiate_locale(None) == "en"
+
+
+def test_template_messages_escape_their_values_and_keep_numbers_as_they_are() -> None:
+    env = build_environment(ROOT / "templates", auto_reload=False)
+    page = env.from_string(
+        '{{ _("answering “%(title)s”", title=title) }} · '
+        '{{ ngettext("%(num)s idea", "%(num)s ideas", count) }} · '
+        '{{ _("answering “%(title)s”", title=trusted) }}'
+    )
+    with using_locale("fr"):
+        shown = page.render(title="<b>Fast & fair</b>", count=3, trusted=Markup("<em>ok</em>"))
+    assert shown == (
+        "en réponse à «\xa0&lt;b&gt;Fast &amp; fair&lt;/b&gt;\xa0» · 3 idées · "
+        "en réponse à «\xa0<em>ok</em>\xa0»"
+    )
+    plain = build_environment(ROOT / "templates", auto_reload=False)
+    plain.autoescape = False
+    assert plain.from_string('{{ _("answering “%(title)s”", title="<b>") }}').render() == (
+        "answering “<b>”"
+    )
