@@ -39,6 +39,20 @@ def test_proposing_an_idea_redirects_to_its_page(
     assert browser.post("/ideas/new", IDEA, htmx=True).headers["hx-redirect"].startswith("/ideas/")
 
 
+def test_the_board_shows_each_cards_tags_in_the_order_given_and_the_total(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    """The board reads its cards, their tags and its total in one statement."""
+    run(factories.idea(personas["ada"].id, "Zebra crossings", tags="zeta, alpha, mid"))
+    run(factories.idea(personas["ada"].id, "Quiet rooms", tags="b, a"))
+    browser.login(personas["bob"].email)
+    page = browser.get("/ideas").text
+    assert "2 ideas" in page
+    assert page.index(">zeta<") < page.index(">alpha<") < page.index(">mid<")
+    assert page.index(">b<") < page.index(">a<")
+    assert page.index("Quiet rooms") < page.index("Zebra crossings")  # newest first
+
+
 @pytest.mark.parametrize("title", ["", "   ", "x" * 121])
 def test_a_bad_title_is_refused_beside_the_field_and_nothing_is_saved(
     browser: Browser, personas: dict[str, Persona], run: Run, title: str

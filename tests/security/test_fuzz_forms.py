@@ -389,7 +389,9 @@ def _idea_whole(
     assert row is not None
     assert row["title"] == received(first(pairs, "title")).strip()
     assert row["summary"] == received(first(pairs, "summary")).strip()
-    tags = run(IdeaTag.select(IdeaTag.tag).where(IdeaTag.idea == idea_id).run())
+    tags = run(
+        IdeaTag.select(IdeaTag.tag).where(IdeaTag.idea == idea_id).order_by(IdeaTag.id).run()
+    )
     assert [t["tag"] for t in tags] == parse_tags(received(first(pairs, "tags")))
     for table in ("idea", "idea_search", "team_member", "follow", "audit_event"):
         assert changed.get(table) == 1, (table, changed)
@@ -419,7 +421,12 @@ def fuzz_idea_edit(world: World, run: Run, data: st.DataObject) -> None:
         row = run(Idea.select(Idea.title).where(Idea.id == world.idea_id).first().run())
         assert row is not None
         assert row["title"] == received(first(pairs, "title")).strip()
-        tags = run(IdeaTag.select(IdeaTag.tag).where(IdeaTag.idea == world.idea_id).run())
+        tags = run(
+            IdeaTag.select(IdeaTag.tag)
+            .where(IdeaTag.idea == world.idea_id)
+            .order_by(IdeaTag.id)
+            .run()
+        )
         assert [t["tag"] for t in tags] == parse_tags(received(first(pairs, "tags")))
 
     url = f"/ideas/{world.idea_id}/edit"
