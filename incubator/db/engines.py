@@ -128,9 +128,10 @@ _READ_QUERY_TYPES = frozenset({"select", "count", "exists", "objects"})
 INLINE_BUDGET_SECONDS = 0.002
 # SQLite calls the budget check every this many virtual-machine steps.
 _PROGRESS_STEPS = 1000
-# A statement that overran the budget goes straight to a thread for this long, then gets
-# another try on the loop: a cold page cache or a garbage collection in the middle can
-# make a quick statement overrun once, and it must not stay off the loop for good.
+# A statement that overran the budget twice in a row goes straight to a thread for this
+# long, then gets another try on the loop. A quick statement can overrun once (the loop's
+# connection has a page cache of its own, cold at first; a garbage collection can come in
+# the middle): it must not leave the loop for that, nor stay off it for good.
 SLOW_SPELL_SECONDS = 30.0
 _SLOW_STATEMENTS_REMEMBERED = 512
 # The loop's writes leave checkpointing the WAL to the writer's thread, this often.
@@ -144,8 +145,9 @@ class _InlineConnection:
     thread and waking the loop afterwards; under load that wake-up waits for a full
     turn of a busy loop. A progress handler interrupts any statement that runs past its
     budget (and one that would wait for a lock: busy_timeout is 0), and the engine then
-    runs it again on a pooled thread, where it goes straight for a while (a spell). An
-    interrupted write changes nothing: outside a transaction, SQLite rolls it back.
+    runs it again on a pooled thread; after two overruns in a row it goes straight there
+    for a while (a spell). An interrupted write changes nothing: outside a transaction,
+    SQLite rolls it back.
 
     Read-only, for reads; or the loop's writer, for single statements outside a
     transaction while the engine's writer is idle. That one never checkpoints the WAL
@@ -162,6 +164,7 @@ class _InlineConnection:
         self._deadline = 0.0
         self._slow_spell = slow_spell_seconds
         self._slow: dict[str, float] = {}  # statement -> when its spell on threads ends
+        self._overran: set[str] = set()  # statements whose last try on the loop overran
         if writes:
             connection.execute("PRAGMA wal_autocheckpoint = 0")
         else:
@@ -180,14 +183,25 @@ class _InlineConnection:
             del self._slow[sql]
         self._deadline = time.thread_time() + INLINE_BUDGET_SECONDS
         try:
-            return self._connection.execute(sql, args).fetchall()
+            rows = self._connection.execute(sql, args).fetchall()
         except sqlite3.OperationalError as error:
             message = str(error)
             if "interrupted" not in message and "locked" not in message:
                 raise
-            if "interrupted" in message and len(self._slow) < _SLOW_STATEMENTS_REMEMBERED:
-                self._slow[sql] = time.monotonic() + self._slow_spell
+            if "interrupted" in message:
+                self._overrun(sql)
             return None
+        self._overran.discard(sql)
+        return rows
+
+    def _overrun(self, sql: str) -> None:
+        if sql not in self._overran:
+            if len(self._overran) < _SLOW_STATEMENTS_REMEMBERED:
+                self._overran.add(sql)
+            return
+        self._overran.discard(sql)
+        if len(self._slow) < _SLOW_STATEMENTS_REMEMBERED:
+            self._slow[sql] = time.monotonic() + self._slow_spell
 
     def close(self) -> None:
         self._connection.close()

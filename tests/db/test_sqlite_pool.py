@@ -261,11 +261,12 @@ def test_the_wal_stays_small_when_every_write_runs_on_the_loop(run: Run) -> None
     assert wal_pages < writes
 
 
-def test_a_statement_that_overran_once_gets_back_on_the_loop_after_its_spell(
+def test_a_statement_leaves_the_loop_after_two_overruns_and_comes_back_after_a_spell(
     tmp_path: Path,
 ) -> None:
-    """One overrun (a cold cache, a garbage collection in the middle) sends a statement
-    to the threads for a spell only: the board's query once stayed there for good."""
+    """One overrun (a cold cache, a garbage collection in the middle) keeps a statement
+    on the loop; two in a row send it to the threads for a spell, not for good: the
+    board's query once stayed there for good after a single cold start."""
     counting = (
         "SELECT count(*) AS n FROM (WITH RECURSIVE n(i) AS "
         "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) SELECT i FROM n)"
@@ -275,7 +276,10 @@ def test_a_statement_that_overran_once_gets_back_on_the_loop_after_its_spell(
     )
     try:
         assert inline.try_run(counting, [3_000_000]) is None  # over budget: to a thread
-        assert inline.try_run(counting, [10]) is None  # quick now, but still in its spell
+        assert inline.try_run(counting, [10]) == [(10,)]  # one overrun: still on the loop
+        assert inline.try_run(counting, [3_000_000]) is None
+        assert inline.try_run(counting, [3_000_000]) is None  # twice in a row: a spell
+        assert inline.try_run(counting, [10]) is None  # quick now, but in its spell
         time.sleep(0.25)
         assert inline.try_run(counting, [10]) == [(10,)]  # back on the loop
     finally:
