@@ -127,7 +127,7 @@ _READ_QUERY_TYPES = frozenset({"select", "count", "exists", "objects"})
 # thread. CPU time, not wall time: a preempted loop must not brand a quick one slow.
 INLINE_BUDGET_SECONDS = 0.002
 # SQLite calls the budget check every this many virtual-machine steps.
-_PROGRESS_STEPS = 1000
+_PROGRESS_STEPS = 10_000
 # A statement that overran the budget twice in a row goes straight to a thread for this
 # long, then gets another try on the loop. A quick statement can overrun once (the loop's
 # connection has a page cache of its own, cold at first; a garbage collection can come in
