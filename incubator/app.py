@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -114,6 +115,20 @@ async def database_lifespan(_app: Litestar) -> AsyncIterator[None]:
         await close_database()
 
 
+@asynccontextmanager
+async def settled_heap(_app: Litestar) -> AsyncIterator[None]:
+    """Once the app has started, put what it loaded (modules, templates, tables, pools)
+    out of the garbage collector's sight. Each full collection walked those objects
+    again; under load they were the slowest pages: the board's p99 at 32 connections
+    went from 140 to 90 ms with them frozen."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 async def _is_auth_post(request: Any) -> bool:
     """Async on purpose: Litestar runs a sync check in a thread, for every request."""
     return request.method == "POST" and request.url.path in _AUTH_POSTS
@@ -208,7 +223,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores=build_stores(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_what_the_database_cannot_hold,
-        lifespan=[database_lifespan, *([scheduler_lifespan] if settings.run_scheduler else [])],
+        lifespan=[
+            database_lifespan,
+            *([scheduler_lifespan] if settings.run_scheduler else []),
+            settled_heap,
+        ],
         openapi_config=OpenAPIConfig(
             title="Incubator",
             version=__version__,
