@@ -1,5 +1,5 @@
-"""Read models for idea pages and the API. Each list costs a fixed number of queries:
-the page of cards, then one query each for tags, the viewer's supports and comment counts.
+"""Read models for idea pages and the API. Each list costs a fixed number of queries: a
+page of cards comes in one statement with its tags, the viewer's marks and its total.
 
 Blind ideas are masked here, for every reader: whoever is not allowed to know who
 proposed an idea gets no author fields at all (not even an id)."""
@@ -29,7 +29,6 @@ from incubator.db.pagination import (
     keyset_page,
 )
 from incubator.db.tables import AuditEvent
-from incubator.db.transactions import engine
 from incubator.discussion import queries as discussion
 from incubator.discussion.tables import Follow
 from incubator.ideas import search
@@ -62,6 +61,9 @@ _CARD = (
 # Compiled once: Piccolo would rebuild the joins for every page (see CompiledSelect).
 _CARD_SQL = str(Idea.select(*_CARD).querystrings[0])
 _ID_SQL = str(Idea.select(Idea.id).querystrings[0])
+_DETAIL_SQL = str(
+    Idea.select(*_CARD, Idea.description, Idea.merged_into, Idea.updated_at).querystrings[0]
+)
 
 _STAGE_RANK = (
     "(CASE idea.stage "
@@ -109,49 +111,6 @@ async def ideas_on_team_of(person_id: int, idea_ids: list[int]) -> set[int]:
     return {row["idea"] for row in rows}
 
 
-async def _decorate(rows: list[dict[str, Any]], viewer_id: int) -> list[dict[str, Any]]:
-    """Tags, the viewer's supports and team places for a page of cards, in one query."""
-    ids = [row["id"] for row in rows]
-    tags: dict[int, list[str]] = {}
-    supported: set[int] = set()
-    teams: set[int] = set()
-    if ids:
-        among = ", ".join("{}" for _ in ids)
-        # The viewer's supports and team places are looked up idea by idea (a subquery
-        # per card: one probe of the (person, idea) index each). Written as `person = ?
-        # AND idea IN (…)`, PostgreSQL's cached plan scans every support of the person
-        # and filters: milliseconds for someone who has supported thousands of ideas.
-        found = await engine().run_querystring(
-            QueryString(
-                f"SELECT 0 AS kind, idea, tag, id FROM idea_tag WHERE idea IN ({among}) "  # noqa: S608 - placeholders only
-                f"UNION ALL SELECT 1, idea.id, NULL, 0 FROM idea WHERE idea.id IN ({among}) "
-                "AND (SELECT count(*) FROM support "
-                "WHERE support.idea = idea.id AND support.person = {}) > 0 "
-                f"UNION ALL SELECT 2, idea.id, NULL, 0 FROM idea WHERE idea.id IN ({among}) "
-                "AND (SELECT count(*) FROM team_member "
-                "WHERE team_member.idea = idea.id AND team_member.person = {}) > 0 "
-                "ORDER BY 1, 4",
-                *ids,
-                *ids,
-                viewer_id,
-                *ids,
-                viewer_id,
-            )
-        )
-        for item in found:
-            if item["kind"] == 0:
-                tags.setdefault(item["idea"], []).append(item["tag"])
-            elif item["kind"] == 1:
-                supported.add(item["idea"])
-            else:
-                teams.add(item["idea"])
-    for row in rows:
-        mask(row, viewer_id, on_team=row["id"] in teams)
-        row["tags"] = tags.get(row["id"], [])
-        row["supported"] = row["id"] in supported
-    return rows
-
-
 _VIEWER_MARKS = (
     "EXISTS (SELECT 1 FROM support WHERE support.idea = page.id AND support.person = {}) "
     "AS supported, EXISTS (SELECT 1 FROM team_member "
@@ -160,15 +119,17 @@ _VIEWER_MARKS = (
 
 
 def _card_extras(viewer_id: int) -> QueryString:
-    """What _decorate adds, as columns of the page itself (CompiledSelect.with_page_columns):
-    one probe of the idea_tag, support and team_member indexes per card."""
+    """A card's tags and the viewer's marks (supported, on the team), as columns computed
+    on the page's rows (CompiledSelect.with_page_columns): one probe of the idea_tag,
+    support and team_member indexes per card. Written as `person = ? AND idea IN (…)`,
+    PostgreSQL's cached plan scanned every support of the person, and filtered."""
     tags = json_list("tag", "FROM idea_tag WHERE idea_tag.idea = page.id", "idea_tag.id")
     return QueryString(f"{tags} AS tag_list, {_VIEWER_MARKS}", viewer_id, viewer_id)
 
 
-def _decorated_in_place(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
-    """A card fetched with _card_extras, as _decorate leaves one."""
-    del row["matching"]
+def _card(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
+    """A row fetched with _card_extras, ready to show this viewer."""
+    row.pop("matching", None)
     row["tags"] = json.loads(row.pop("tag_list"))
     row["supported"] = bool(row["supported"])
     return mask(row, viewer_id, on_team=bool(row["on_team"]))
@@ -235,10 +196,13 @@ async def idea_board(
             if _narrowed(filters)
             else None,
         )
-        rows = await Idea.select(*_CARD).where(Idea.id.is_in(ids)).run() if ids else []
+        rows = []
+        if ids:
+            found = CompiledSelect(_CARD_SQL).where(Idea.id.is_in(ids))
+            rows = await found.with_page_columns(_card_extras(viewer_id)).run()
         position = {idea_id: index for index, idea_id in enumerate(ids)}
         rows.sort(key=lambda row: position[row["id"]])
-        items = await _decorate(rows, viewer_id)
+        items = [_card(row, viewer_id) for row in rows]
         return Page(
             items=items, page=number, per_page=per_page, total=total, total_capped=is_capped
         )
@@ -259,7 +223,7 @@ async def idea_board(
     else:  # past the last page, or nothing matches: the count came with no row
         total, total_capped = await capped_count(CompiledSelect(_ID_SQL).where(condition))
     return Page(
-        items=[_decorated_in_place(row, viewer_id) for row in rows],
+        items=[_card(row, viewer_id) for row in rows],
         page=number,
         per_page=per_page,
         total=total,
@@ -282,15 +246,15 @@ async def similar_ideas(viewer_id: int, title: str, limit: int = 5) -> list[dict
 
 
 async def idea_detail(idea_id: int, viewer_id: int) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = await (
-        Idea.select(*_CARD, Idea.description, Idea.merged_into, Idea.updated_at)
+    rows = (
+        await CompiledSelect(_DETAIL_SQL)
         .where(Idea.id == idea_id)
-        .first()
+        .with_page_columns(_card_extras(viewer_id))
         .run()
     )
-    if row is None:
+    if not rows:
         return None
-    await _decorate([row], viewer_id)
+    row = _card(rows[0], viewer_id)
     row["following"] = (
         await Follow.exists()
         .where(
