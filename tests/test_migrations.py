@@ -57,3 +57,15 @@ def test_the_audit_log_refuses_updates_and_deletes(run: Run) -> None:
         with pytest.raises(Exception, match="append-only"):
             run(statement.run())
     assert run(AuditEvent.select(AuditEvent.action).run()) == [{"action": "test.event"}]
+
+
+@pytest.mark.skipif(is_sqlite(), reason="a PostgreSQL storage setting")
+def test_ideas_and_supports_are_vacuumed_after_one_percent_of_changes(run: Run) -> None:
+    async def options() -> dict[str, list[str]]:
+        rows = await engine().run_ddl(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN ('idea', 'support')"
+        )
+        return {row["relname"]: sorted(row["reloptions"] or []) for row in rows}
+
+    tuned = ["autovacuum_analyze_scale_factor=0.01", "autovacuum_vacuum_scale_factor=0.01"]
+    assert run(options()) == {"idea": tuned, "support": tuned}
