@@ -111,18 +111,20 @@ async def ideas_on_team_of(person_id: int, idea_ids: list[int]) -> set[int]:
     return {row["idea"] for row in rows}
 
 
+# Counted, not EXISTS: PostgreSQL may turn an EXISTS into a hash of every row of the
+# person (a cached plan expects a hundred supports; an active voter has thousands), and
+# build it for each page. A count stays one probe of the (person, idea) index per card.
 _VIEWER_MARKS = (
-    "EXISTS (SELECT 1 FROM support WHERE support.idea = page.id AND support.person = {}) "
-    "AS supported, EXISTS (SELECT 1 FROM team_member "
-    "WHERE team_member.idea = page.id AND team_member.person = {}) AS on_team"
+    "(SELECT count(*) FROM support WHERE support.idea = page.id AND support.person = {}) > 0 "
+    "AS supported, (SELECT count(*) FROM team_member "
+    "WHERE team_member.idea = page.id AND team_member.person = {}) > 0 AS on_team"
 )
 
 
 def _card_extras(viewer_id: int) -> QueryString:
     """A card's tags and the viewer's marks (supported, on the team), as columns computed
     on the page's rows (CompiledSelect.with_page_columns): one probe of the idea_tag,
-    support and team_member indexes per card. Written as `person = ? AND idea IN (…)`,
-    PostgreSQL's cached plan scanned every support of the person, and filtered."""
+    support and team_member indexes per card."""
     tags = json_list("tag", "FROM idea_tag WHERE idea_tag.idea = page.id", "idea_tag.id")
     return QueryString(f"{tags} AS tag_list, {_VIEWER_MARKS}", viewer_id, viewer_id)
 
