@@ -127,6 +127,20 @@ class Database:
         rows = await self.rows(sql, *params)
         return rows[0][0] if rows else None
 
+    async def settle(self) -> None:
+        """Put the data set in the same physical state before each measurement: PostgreSQL
+        vacuumed (a phase of writes leaves dead rows and pages not all-visible, which slow
+        index-only scans until autovacuum passes, and autovacuum then competes for the
+        cores), SQLite's WAL copied back and emptied."""
+        if self.is_sqlite:
+            await self.rows("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        connection = await asyncpg.connect(self.url)
+        try:
+            await connection.execute("VACUUM (ANALYZE)")  # outside a transaction
+        finally:
+            await connection.close()
+
     async def execute_in_transaction(
         self, statements: Sequence[tuple[str, tuple[Any, ...]]]
     ) -> None:
@@ -969,22 +983,6 @@ async def withdraw_bench_votes(db: Database, person_id: int, baseline: int) -> N
     )
 
 
-async def settle(db: Database) -> None:
-    """Put the data set in the same physical state before each measurement: PostgreSQL
-    vacuumed (a phase of writes leaves dead rows and pages not all-visible, which slow
-    index-only scans until autovacuum passes, and autovacuum then competes for the
-    cores), SQLite's WAL copied back and emptied."""
-    if db.is_sqlite:
-        with contextlib.closing(sqlite3.connect(db.sqlite_path)) as connection:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return
-    connection = await asyncpg.connect(db.url)
-    try:
-        await connection.execute("VACUUM (ANALYZE)")
-    finally:
-        await connection.close()
-
-
 async def bench_person(db: Database, email: str) -> int:
     person_id = await db.value("SELECT id FROM person WHERE email = ?", email)
     if person_id is None:
@@ -1025,7 +1023,7 @@ async def bench_database(
     ledger = VoteLedger(await ideas_to_vote_on(large_db, person_id))
     emails = [args.login_email.format(n=n) for n in range(args.login_accounts)]
     try:
-        await settle(large_db)
+        await large_db.settle()
         log(f"{kind}: production server on {large.url}")
         # A first server tries each page once; one stuck on a slow page is thrown away.
         async with real_server(large.url, work, production=True) as real:
@@ -1044,7 +1042,7 @@ async def bench_database(
                 alone = max(timing.single, min(SLOW_PAGE_ALONE_SECONDS, math.ceil(5 * once)))
                 results.append(await bench.measure(target, failures.get(target.key), alone))
             log(f"  board while {args.login_rate:g} people a second sign in")
-            await settle(large_db)  # after the votes
+            await large_db.settle()  # after the votes
             login_load = await bench.board_while_signing_in(emails, args.password, args.login_rate)
         await asyncio.sleep(1)  # votes wrk left in flight finish on the server's way out
         integrity = await check_votes(large_db, person_id, baseline, ledger)

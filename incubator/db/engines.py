@@ -396,6 +396,10 @@ class IncubatorSQLiteEngine(SQLiteEngine):
             if rows is not None:
                 self._wrote_inline()
                 return rows
+        return await self._on_writer(sql, args)
+
+    async def _on_writer(self, sql: str, args: list[Any]) -> Any:
+        """One statement on the writer's thread, holding the writer for it alone."""
         writer = await self.acquire_writer()
         settled = False
         try:
@@ -414,13 +418,7 @@ class IncubatorSQLiteEngine(SQLiteEngine):
 
     async def _checkpoint(self) -> None:
         """Copy the WAL back into the database on the writer's thread, as its commits do."""
-        writer = await self.acquire_writer()
-        settled = False
-        try:
-            await writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            settled = True
-        finally:
-            await asyncio.shield(self.release_writer(writer, settled=settled))
+        await self._on_writer("PRAGMA wal_checkpoint(PASSIVE)", [])
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         _record(querystring)
