@@ -31,9 +31,20 @@ def timestamp_parameter() -> str:
     return "{}" if is_sqlite() else "CAST({} AS timestamptz)"
 
 
-def json_list(column: str, rows: str, order: str) -> str:
-    """A scalar subquery: `column` over `rows` (a FROM … WHERE … clause) as a JSON array
-    in `order`, '[]' for none. It may refer to columns of the enclosing query."""
+# The ASCII unit separator: text cleaned by str.split() (tags, say) never holds it.
+LIST_SEPARATOR = "\x1f"
+
+
+def joined_list(column: str, rows: str, order: str) -> str:
+    """A scalar subquery: `column` over `rows` (a FROM … WHERE … clause) joined by
+    LIST_SEPARATOR in `order`, NULL for none (read it with `split_list`). It may refer to
+    columns of the enclosing query. Cheaper to read than JSON: one str.split per row."""
     if is_sqlite():
-        return f"(SELECT json_group_array({column}) FROM (SELECT {column} {rows} ORDER BY {order}))"  # noqa: S608 - our own SQL fragments
-    return f"(SELECT coalesce(json_agg({column} ORDER BY {order}), '[]') {rows})"
+        ordered = f"SELECT {column} {rows} ORDER BY {order}"
+        return f"(SELECT group_concat({column}, char(31)) FROM ({ordered}))"  # noqa: S608 - ours
+    return f"(SELECT string_agg({column}, chr(31) ORDER BY {order}) {rows})"
+
+
+def split_list(joined: str | None) -> list[str]:
+    """The values of a `joined_list` column."""
+    return joined.split(LIST_SEPARATOR) if joined else []

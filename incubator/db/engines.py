@@ -53,7 +53,9 @@ def _record(querystring: QueryString | str) -> None:
 
 
 def _decode_timestamptz(value: bytes) -> datetime:
-    return datetime.fromisoformat(value.decode()).replace(tzinfo=UTC)
+    """Piccolo writes UTC with its offset; a value without one (a SQL default) is UTC."""
+    moment = datetime.fromisoformat(value.decode())
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _use_lean_sqlite_converters() -> None:
@@ -183,7 +185,8 @@ class _InlineConnection:
             del self._slow[sql]
         self._deadline = time.thread_time() + INLINE_BUDGET_SECONDS
         try:
-            rows = self._connection.execute(sql, args).fetchall()
+            cursor = self._connection.execute(sql, args)
+            rows = cursor.fetchall()
         except sqlite3.OperationalError as error:
             message = str(error)
             if "interrupted" not in message and "locked" not in message:
@@ -192,7 +195,10 @@ class _InlineConnection:
                 self._overrun(sql)
             return None
         self._overran.discard(sql)
-        return rows
+        if not rows:
+            return rows
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def _overrun(self, sql: str) -> None:
         if sql not in self._overran:
@@ -312,9 +318,9 @@ class IncubatorSQLiteEngine(SQLiteEngine):
         self._inline_writer = _InlineConnection(self._connect_inline(), writes=True)
 
     def _connect_inline(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection = sqlite3.connect(**self.connection_kwargs)
-        connection.row_factory = dict_factory
-        return connection
+        """Rows come as tuples: _InlineConnection names their columns once per statement,
+        not once per row as Piccolo's dict_factory does."""
+        return sqlite3.connect(**self.connection_kwargs)
 
     async def close_connection_pool(self) -> None:
         async with self._writer_lock:

@@ -203,9 +203,19 @@ async def keyset_page(
 
 def capped_count_expression(query: Refinable) -> QueryString:
     """A scalar subquery counting the query's rows up to COUNT_CAP + 1 (read the count with
-    `capped`), for a statement to carry the count of its list along."""
-    limited = query.limit(COUNT_CAP + 1).querystrings[0]
-    return QueryString("(SELECT count(*) FROM ({}) AS capped)", limited)
+    `capped`), for a statement to carry the count of its list along.
+
+    A long list is first probed for a row past the cap, which stops at that row; only a
+    list within the cap is counted. Counting through a LIMIT passes each row through a
+    subquery: on SQLite, for the 1,001 ideas of the board, three times the probe's cost."""
+    probe = query.limit(1).offset(COUNT_CAP).querystrings[0]
+    within_cap = query.limit(COUNT_CAP + 1).offset(0).querystrings[0]
+    return QueryString(
+        "(CASE WHEN EXISTS ({}) THEN {} ELSE (SELECT count(*) FROM ({}) AS capped) END)",
+        probe,
+        COUNT_CAP + 1,
+        within_cap,
+    )
 
 
 def capped(count: int) -> tuple[int, bool]:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
@@ -28,7 +29,10 @@ class _Pending:
 _pending: ContextVar[_Pending | None] = ContextVar("incubator_after_commit", default=None)
 
 
+@cache
 def engine() -> Engine[Any]:
+    """piccolo_conf's engine, found once as Piccolo's tables do (finding it imports the
+    configuration module again: a tenth of the Python a board query costs)."""
     db = engine_finder()
     assert db is not None, "piccolo_conf defines no engine"
     return db

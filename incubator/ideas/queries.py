@@ -16,7 +16,7 @@ from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
 from incubator.accounts.tables import Person
-from incubator.db.dialect import json_list
+from incubator.db.dialect import joined_list, split_list
 from incubator.db.pagination import (
     DEFAULT_PER_PAGE,
     CompiledSelect,
@@ -125,14 +125,14 @@ def _card_extras(viewer_id: int) -> QueryString:
     """A card's tags and the viewer's marks (supported, on the team), as columns computed
     on the page's rows (CompiledSelect.with_page_columns): one probe of the idea_tag,
     support and team_member indexes per card."""
-    tags = json_list("tag", "FROM idea_tag WHERE idea_tag.idea = page.id", "idea_tag.id")
+    tags = joined_list("tag", "FROM idea_tag WHERE idea_tag.idea = page.id", "idea_tag.id")
     return QueryString(f"{tags} AS tag_list, {_VIEWER_MARKS}", viewer_id, viewer_id)
 
 
 def _card(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
     """A row fetched with _card_extras, ready to show this viewer."""
     row.pop("matching", None)
-    row["tags"] = json.loads(row.pop("tag_list"))
+    row["tags"] = split_list(row.pop("tag_list"))
     row["supported"] = bool(row["supported"])
     return mask(row, viewer_id, on_team=bool(row["on_team"]))
 

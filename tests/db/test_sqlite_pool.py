@@ -276,11 +276,11 @@ def test_a_statement_leaves_the_loop_after_two_overruns_and_comes_back_after_a_s
     )
     try:
         assert inline.try_run(counting, [3_000_000]) is None  # over budget: to a thread
-        assert inline.try_run(counting, [10]) == [(10,)]  # one overrun: still on the loop
+        assert inline.try_run(counting, [10]) == [{"n": 10}]  # one overrun: still on the loop
         assert inline.try_run(counting, [3_000_000]) is None
         assert inline.try_run(counting, [3_000_000]) is None  # twice in a row: a spell
         assert inline.try_run(counting, [10]) is None  # quick now, but in its spell
         time.sleep(0.25)
-        assert inline.try_run(counting, [10]) == [(10,)]  # back on the loop
+        assert inline.try_run(counting, [10]) == [{"n": 10}]  # back on the loop
     finally:
         inline.close()
