@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from incubator.db.pagination import COUNT_CAP
+from incubator.db.pagination import COUNT_CAP, capped_count
 from incubator.discussion import services as discussion
 from incubator.ideas import queries, search, services
 from incubator.ideas.tables import Idea, Support
@@ -109,6 +109,26 @@ def test_the_total_stops_counting_at_the_cap(
     api = browser.get("/api/v1/ideas").json()
     assert (api["total"], api["total_capped"]) == (COUNT_CAP, True)
     assert api["next_after"] == str(sorted(card_ids(page))[0])
+
+
+@pytest.mark.parametrize(
+    ("ideas", "expected"),
+    [
+        (COUNT_CAP - 1, (COUNT_CAP - 1, False)),
+        (COUNT_CAP, (COUNT_CAP, False)),
+        (COUNT_CAP + 1, (COUNT_CAP, True)),
+    ],
+)
+def test_the_count_is_exact_up_to_the_cap_and_capped_past_it(
+    run: Run, personas: dict[str, Persona], ideas: int, expected: tuple[int, bool]
+) -> None:
+    """The count probes for a row past the cap before counting: either way, the same
+    answer at the edge."""
+    run(bulk_ideas(personas["ada"].id, ideas - run(Idea.count().run())))
+    assert run(capped_count(Idea.select(Idea.id))) == expected
+    board = run(queries.idea_board(personas["bob"].id, queries.BoardFilters()))
+    assert (board.total, board.total_capped) == expected
+    assert len(board.items) == 20
 
 
 def test_comment_counts_live_in_the_idea_row(run: Run, personas: dict[str, Persona]) -> None:
