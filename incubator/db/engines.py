@@ -320,7 +320,8 @@ class IncubatorSQLiteEngine(SQLiteEngine):
     def _connect_inline(self) -> sqlite3.Connection:
         """Rows come as tuples: _InlineConnection names their columns once per statement,
         not once per row as Piccolo's dict_factory does."""
-        return sqlite3.connect(**self.connection_kwargs)
+        connection: sqlite3.Connection = sqlite3.connect(**self.connection_kwargs)
+        return connection
 
     async def close_connection_pool(self) -> None:
         async with self._writer_lock:
