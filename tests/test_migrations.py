@@ -69,3 +69,18 @@ def test_ideas_and_supports_are_vacuumed_after_one_percent_of_changes(run: Run) 
 
     tuned = ["autovacuum_analyze_scale_factor=0.01", "autovacuum_vacuum_scale_factor=0.01"]
     assert run(options()) == {"idea": tuned, "support": tuned}
+
+
+def test_the_count_of_standing_ideas_reads_an_index(run: Run) -> None:
+    """The board's capped count reads narrow index entries, not the ideas' rows: on SQLite
+    the merged_into index (its planner passes over the partial index on the rowid); on
+    PostgreSQL the partial index, with no merged_into index for every vote to update."""
+    if is_sqlite():
+        probe = "SELECT id FROM idea WHERE merged_into IS NULL LIMIT 1 OFFSET 1000"
+        plan = run(engine().run_ddl(f"EXPLAIN QUERY PLAN {probe}"))
+        assert any("COVERING INDEX idea_merged_into" in row["detail"] for row in plan), plan
+        return
+    rows = run(engine().run_ddl("SELECT indexname FROM pg_indexes WHERE tablename = 'idea'"))
+    names = {row["indexname"] for row in rows}
+    assert "idea_unmerged" in names
+    assert "idea_merged_into" not in names
