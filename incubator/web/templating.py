@@ -61,6 +61,11 @@ def _as_datetime(value: datetime | str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def at_most_filter(count: int, shown: int) -> str:
+    """A count shown up to a limit, then as "limit+" (a badge of 99+ unread)."""
+    return f"{shown}+" if count > shown else str(count)
+
+
 def date_filter(value: date | datetime | str | None, style: str = "medium") -> str:
     if value is None:
         return ""
@@ -168,6 +173,7 @@ def build_environment(
         initials=initials_filter,
         urlencode=urlencode_filter,
         avatar_seed=avatar_seed_filter,
+        at_most=at_most_filter,
         markdown=render_markdown,
         excerpt=markdown_excerpt,
     )

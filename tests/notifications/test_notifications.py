@@ -176,6 +176,25 @@ def test_off_means_nothing_at_all(run: Run, personas: dict[str, Persona]) -> Non
     assert run(OutboxMessage.count().run()) == 0
 
 
+@pytest.mark.parametrize(("unread", "badge"), [(99, "99"), (100, "99+"), (250, "99+")])
+def test_the_unread_badge_counts_to_99_then_shows_99_plus(
+    browser: Browser, personas: dict[str, Persona], run: Run, unread: int, badge: str
+) -> None:
+    """The header counts no further than it shows: a page costs the same to someone
+    with thousands of unread notifications."""
+    ada = personas["ada"].id
+    notes = [
+        Notification(recipient=ada, kind="join_requested", subject_type="idea", subject_id=1)
+        for _ in range(unread)
+    ]
+    run(Notification.insert(*notes).run())
+    browser.login(personas["ada"].email)
+    label = "More than 99 unread" if unread > 99 else "99 unread"
+    expected = f'<span class="unread-count" aria-label="{label}">{badge}</span>'
+    assert expected in browser.get("/").text
+    assert expected in browser.get("/notifications/count").text
+
+
 def test_the_inbox_unread_count_and_preferences_pages(
     browser: Browser, personas: dict[str, Persona], run: Run
 ) -> None:
