@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import time
 from datetime import timedelta
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from litestar.stores.base import StorageObject, Store
-from litestar.stores.file import FileStore
+from litestar.stores.file import FileStore, _safe_file_name
 from litestar.stores.redis import RedisStore
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -75,8 +74,8 @@ class LocalFileStore(FileStore):
     thread and waking the loop again. Writing one (sign-in, a change, a renewal) is a
     new file renamed over the old, as FileStore does it, and no fsync: microseconds too,
     where each thread hop waited for a turn of a busy loop (under load a sign-in spent
-    ~180 ms per hop, and took three). Its files are named by key as FileStore names
-    them, from a plain string path (FileStore's asynchronous Path costs more to build
+    ~180 ms per hop, and took three). Its files are named by FileStore's own function,
+    joined to a plain string path (FileStore's asynchronous Path costs more to build
     than the read itself)."""
 
     def __init__(self, path: Path, *, create_directories: bool = False) -> None:
@@ -84,7 +83,7 @@ class LocalFileStore(FileStore):
         self._directory = os.fspath(path)
 
     def _file_of(self, key: str) -> str:
-        return os.path.join(self._directory, hashlib.blake2s(key.encode()).hexdigest())
+        return os.path.join(self._directory, _safe_file_name(key))
 
     async def set(
         self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
