@@ -74,24 +74,13 @@ logger = logging.getLogger("incubator")
 _AUTH_POSTS = {"/login", "/register"}
 
 
-async def _keep_session(_connection: Any) -> None:
-    """What a connection goes back to the pool with. asyncpg's default sends `SELECT
-    pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` after every query Piccolo
-    runs — a second round trip each, and a third of PostgreSQL's work on a page. Nothing
-    here leaves session state (advisory locks are per transaction, no LISTEN, no session
-    SET, no cursor outside a transaction), and asyncpg still rolls back an open
-    transaction before it calls this."""
-
-
 async def open_database() -> None:
     settings = get_settings()
     db = engine()
     if isinstance(db, PostgresEngine):
-        # No floor: while the database is down, the pool does not keep retrying (and logging)
-        # a connection nobody asked for; connections open on demand and idle ones close.
-        await db.start_connection_pool(
-            min_size=0, max_size=settings.db_pool_size, reset=_keep_session
-        )
+        # Connections open on demand (while the database is down nothing retries in the
+        # background) and idle ones close: incubator.db.pg_pool.
+        await db.start_connection_pool(max_size=settings.db_pool_size)
     elif isinstance(db, IncubatorSQLiteEngine):
         enable_wal(settings.sqlite_path)
         await db.start_connection_pool()

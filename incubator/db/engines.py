@@ -11,10 +11,11 @@ import asyncio
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
 import aiosqlite
@@ -26,9 +27,11 @@ from asyncpg.exceptions import (
 )
 from asyncpg.pool import Pool
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
+
+from incubator.db.pg_pool import PostgresPool
 
 T = TypeVar("T")
 
@@ -235,52 +238,6 @@ class FairPool(Generic[T]):
         self._turns.release()
 
 
-class _FairAcquire:
-    def __init__(self, pool: FairAsyncpgPool) -> None:
-        self._pool = pool
-        self._connection: Any = None
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        return self._pool.take().__await__()
-
-    async def __aenter__(self) -> Any:
-        self._connection = await self._pool.take()
-        return self._connection
-
-    async def __aexit__(self, *_exception: object) -> None:
-        await self._pool.release(self._connection)
-
-
-class FairAsyncpgPool:
-    """asyncpg's pool behind a first-come-first-served semaphore as wide as the pool, so
-    the pool itself never makes anyone wait (see FairPool). Piccolo uses `acquire()` as
-    an awaitable and as a context manager, and `release()`; the rest passes through."""
-
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
-        self._turns = asyncio.Semaphore(pool.get_max_size())
-
-    def acquire(self) -> _FairAcquire:
-        return _FairAcquire(self)
-
-    async def take(self) -> Any:
-        await self._turns.acquire()
-        try:
-            return await self._pool.acquire()
-        except BaseException:
-            self._turns.release()
-            raise
-
-    async def release(self, connection: Any) -> None:
-        try:
-            await self._pool.release(connection)
-        finally:
-            self._turns.release()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._pool, name)
-
-
 class IncubatorSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine opens a connection (and a thread) per statement. Once
     `start_connection_pool` has run, this one keeps persistent connections instead: a few
@@ -438,15 +395,86 @@ class IncubatorSQLiteEngine(SQLiteEngine):
         return await self._run(ddl, [], read=False)
 
 
+class _PostgresTransaction(PostgresTransaction):
+    """Piccolo's transaction, giving its connection back whatever happens: Piccolo's
+    own keeps it when BEGIN, COMMIT or ROLLBACK fails (a cancelled request, a dropped
+    connection), and the pool would lose that place for good. A connection whose
+    transaction did not end cleanly is closed, not lent again."""
+
+    engine: IncubatorPostgresEngine
+    _lender: PostgresPool | None
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        pool = self.engine.pool
+        self._lender = pool if isinstance(pool, PostgresPool) else None
+        if self._lender is not None:
+            self.connection = await self._lender.take()
+        else:  # no pool: the command line, before the app has started
+            self.connection = await self.engine.get_new_connection()
+        self.transaction = self.connection.transaction()
+        try:
+            await self.transaction.start()
+        except BaseException:
+            await self._give_back(settled=False)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(
+        self,
+        exception_type: type[BaseException] | None,
+        exception: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if self._parent:
+            return exception is None
+        settled = False
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.transaction.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.transaction.commit()
+            settled = True
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self._give_back(settled=settled)
+        return exception is None
+
+    async def _give_back(self, *, settled: bool) -> None:
+        if self._lender is not None:
+            await self._lender.release(self.connection, settled=settled)
+        else:
+            await self.connection.close()
+
+
 class IncubatorPostgresEngine(PostgresEngine):
-    async def start_connection_pool(self, **kwargs: Any) -> None:
-        await super().start_connection_pool(**kwargs)
+    """Piccolo's PostgreSQL engine on our own connection pool (see incubator.db.pg_pool),
+    where a statement outside a transaction borrows a connection for just that
+    statement."""
+
+    async def start_connection_pool(self, max_size: int = 10, **_kwargs: Any) -> None:
         if self.pool is not None:
-            self.pool = cast("Pool", FairAsyncpgPool(self.pool))
+            raise RuntimeError("the connection pool is already open")
+        self.pool = cast("Pool", PostgresPool(self.get_new_connection, max_size))
+
+    async def close_connection_pool(self) -> None:
+        pool, self.pool = self.pool, None
+        if isinstance(pool, PostgresPool):
+            await pool.close()
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _PostgresTransaction(engine=self, allow_nested=allow_nested)
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         _record(querystring)
-        return await super().run_querystring(querystring, in_pool=in_pool)
+        pool = self.pool
+        if not isinstance(pool, PostgresPool) or not in_pool or self.current_transaction.get():
+            return await super().run_querystring(querystring, in_pool=in_pool)
+        sql, args = querystring.compile_string(engine_type=self.engine_type)
+        return await pool.fetch(sql, args)
 
     async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
         _record(ddl)

@@ -11,7 +11,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from incubator.db.engines import FairAsyncpgPool, FairPool
+from incubator.db.engines import FairPool
+from incubator.db.pg_pool import PostgresPool
 from incubator.db.transactions import is_sqlite
 from incubator.settings import get_settings
 
@@ -67,14 +68,14 @@ def test_a_waiter_cancelled_in_line_loses_no_connection() -> None:
 @pytest.mark.skipif(is_sqlite(), reason="the PostgreSQL pool")
 def test_the_postgresql_pool_lends_in_turn_both_ways_piccolo_borrows() -> None:
     async def scenario() -> list[str]:
-        raw = await asyncpg.create_pool(get_settings().database_url, min_size=0, max_size=1)
-        pool = FairAsyncpgPool(raw)
+        url = get_settings().database_url
+        pool = PostgresPool(lambda: asyncpg.connect(url), 1)
         try:
             order = await lending_order(pool.take, pool.release)
             async with pool.acquire() as connection:  # as Piccolo borrows for a statement
                 assert await connection.fetchval("SELECT 1") == 1
             return order
         finally:
-            await raw.close()
+            await pool.close()
 
     assert asyncio.run(scenario()) == ["first", "second", "newcomer"]
