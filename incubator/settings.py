@@ -54,6 +54,8 @@ class Settings:
     argon2_queue: int = 16
     # How old the pipeline dashboard's figures may be (0: computed for every request).
     pipeline_cache_seconds: int = 60
+    # How long a list found past the count cap is taken to still be (incubator.db.pagination).
+    long_list_seconds: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +123,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         argon2_queue=int(env.get("INCUBATOR_ARGON2_QUEUE", "16")),
         pipeline_cache_seconds=int(env.get("INCUBATOR_PIPELINE_CACHE_SECONDS", "60")),
+        long_list_seconds=int(env.get("INCUBATOR_LONG_LIST_SECONDS", "30")),
     )
 
 

@@ -53,6 +53,7 @@ os.environ["SECRET_KEY"] = "test-secret-" + "x" * 40
 os.environ.pop("REDIS_URL", None)
 os.environ["INCUBATOR_SCHEDULER"] = "off"  # tests move the clock themselves
 os.environ["INCUBATOR_PIPELINE_CACHE_SECONDS"] = "0"  # each test reads fresh figures
+os.environ["INCUBATOR_LONG_LIST_SECONDS"] = "0"  # each test counts its own lists
 # Cheap hashes keep the suite fast; the production cost is argon2-cffi's default.
 os.environ.setdefault("INCUBATOR_ARGON2_TIME_COST", "1")
 os.environ.setdefault("INCUBATOR_ARGON2_MEMORY_KIB", "1024")

@@ -10,14 +10,17 @@ as cheap at 100,000 rows as at 100.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from piccolo.query import OrderByRaw, WhereRaw
 from piccolo.querystring import QueryString
 
 from incubator.db.transactions import engine
+from incubator.settings import get_settings
 
 T = TypeVar("T")
 Q = TypeVar("Q", bound="Refinable")
@@ -201,31 +204,92 @@ async def keyset_page(
     return rows, next_after, prev_before
 
 
-def capped_count_expression(query: Refinable) -> QueryString:
-    """A scalar subquery counting the query's rows up to COUNT_CAP + 1 (read the count with
-    `capped`), for a statement to carry the count of its list along.
+class LongLists:
+    """Lists lately found to hold more than COUNT_CAP rows, by their count's SQL.
+
+    Past the cap a page says only "more than 1,000", and finding that out walks 1,001
+    rows: on PostgreSQL, half of what the board's one statement costs the database. A list
+    that long stays that long, so for `seconds` the verdict is reused and the statement
+    carries the capped total as a constant. Each worker keeps its own: for those seconds
+    at most, a list that has just dropped to the cap or below may still read "1,000+"
+    (merging ideas away is the only way the board shrinks). A list within the cap is
+    counted every time."""
+
+    def __init__(self, seconds: float, capacity: int = 1024) -> None:
+        self.seconds = seconds
+        self._capacity = capacity
+        self._until: dict[str, float] = {}
+
+    def known(self, key: str) -> bool:
+        until = self._until.get(key)
+        if until is None:
+            return False
+        if until > time.monotonic():
+            return True
+        del self._until[key]
+        return False
+
+    def remember(self, key: str) -> None:
+        if self.seconds <= 0:
+            return
+        self._until.pop(key, None)
+        if len(self._until) >= self._capacity:
+            del self._until[next(iter(self._until))]  # the verdict kept longest
+        self._until[key] = time.monotonic() + self.seconds
+
+
+@cache
+def long_lists() -> LongLists:
+    return LongLists(get_settings().long_list_seconds)
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    """A list's count up to COUNT_CAP + 1 as a scalar SQL `expression`, for a statement to
+    carry the count of its list along; `read` turns the value it returned into the total
+    and whether it passed the cap."""
+
+    expression: QueryString
+    key: str | None
+    lists: LongLists
+
+    def read(self, value: int) -> tuple[int, bool]:
+        total, passed = capped(value)
+        if passed and self.key is not None:
+            self.lists.remember(self.key)
+        return total, passed
+
+
+def capped_count_of(query: Refinable, lists: LongLists | None = None) -> CappedCount:
+    """How to count the query's rows up to the cap (see CappedCount, LongLists).
 
     A long list is first probed for a row past the cap, which stops at that row; only a
     list within the cap is counted. Counting through a LIMIT passes each row through a
     subquery: on SQLite, for the 1,001 ideas of the board, three times the probe's cost."""
+    lists = lists or long_lists()
     probe = query.limit(1).offset(COUNT_CAP).querystrings[0]
+    key = None
+    if lists.seconds > 0:
+        key = repr(probe.compile_string(engine_type=engine().engine_type))
+        if lists.known(key):
+            return CappedCount(QueryString(str(COUNT_CAP + 1)), None, lists)
     within_cap = query.limit(COUNT_CAP + 1).offset(0).querystrings[0]
-    return QueryString(
+    expression = QueryString(
         "(CASE WHEN EXISTS ({}) THEN {} ELSE (SELECT count(*) FROM ({}) AS capped) END)",
         probe,
         COUNT_CAP + 1,
         within_cap,
     )
+    return CappedCount(expression, key, lists)
 
 
 def capped(count: int) -> tuple[int, bool]:
-    """A count made by `capped_count_expression`, and whether it passed the cap."""
+    """A count made by `capped_count_of`, and whether it passed the cap."""
     return (COUNT_CAP, True) if count > COUNT_CAP else (int(count), False)
 
 
-async def capped_count(query: Refinable) -> tuple[int, bool]:
+async def capped_count(query: Refinable, lists: LongLists | None = None) -> tuple[int, bool]:
     """How many rows the query selects, counting no further than COUNT_CAP."""
-    rows = await engine().run_querystring(
-        QueryString("SELECT {} AS n", capped_count_expression(query))
-    )
-    return capped(rows[0]["n"])
+    count = capped_count_of(query, lists)
+    rows = await engine().run_querystring(QueryString("SELECT {} AS n", count.expression))
+    return count.read(rows[0]["n"])

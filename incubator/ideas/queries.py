@@ -22,9 +22,8 @@ from incubator.db.pagination import (
     CompiledSelect,
     KeysetOrder,
     Page,
-    capped,
     capped_count,
-    capped_count_expression,
+    capped_count_of,
     clamp_page,
     keyset_page,
 )
@@ -210,8 +209,8 @@ async def idea_board(
         )
     # One statement: the page of cards, their tags and the viewer's marks, and the total.
     condition = _conditions(filters)
-    count = capped_count_expression(CompiledSelect(_ID_SQL).where(condition))
-    extras = QueryString("{} AS matching, {}", count, _card_extras(viewer_id))
+    count = capped_count_of(CompiledSelect(_ID_SQL).where(condition))
+    extras = QueryString("{} AS matching, {}", count.expression, _card_extras(viewer_id))
     rows, next_after, prev_before = await keyset_page(
         lambda: CompiledSelect(_CARD_SQL).where(condition).with_page_columns(extras),
         _ORDERS.get(filters.sort, _ORDERS["newest"]),
@@ -221,7 +220,7 @@ async def idea_board(
         before=before,
     )
     if rows:
-        total, total_capped = capped(rows[0]["matching"])
+        total, total_capped = count.read(rows[0]["matching"])
     else:  # past the last page, or nothing matches: the count came with no row
         total, total_capped = await capped_count(CompiledSelect(_ID_SQL).where(condition))
     return Page(

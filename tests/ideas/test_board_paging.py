@@ -4,12 +4,14 @@ than a cap, and shows comment counts kept in the idea row."""
 from __future__ import annotations
 
 import re
+import time
 from html import unescape
 from urllib.parse import quote
 
 import pytest
 
-from incubator.db.pagination import COUNT_CAP, capped_count
+from incubator.db.engines import recording_queries
+from incubator.db.pagination import COUNT_CAP, LongLists, capped_count
 from incubator.discussion import services as discussion
 from incubator.ideas import queries, search, services
 from incubator.ideas.tables import Idea, Support
@@ -129,6 +131,41 @@ def test_the_count_is_exact_up_to_the_cap_and_capped_past_it(
     board = run(queries.idea_board(personas["bob"].id, queries.BoardFilters()))
     assert (board.total, board.total_capped) == expected
     assert len(board.items) == 20
+
+
+def test_a_list_found_past_the_cap_is_not_probed_again_for_a_while(
+    run: Run, personas: dict[str, Persona]
+) -> None:
+    """Past the cap the page only says "more than 1,000": that verdict is reused for a
+    while instead of walking 1,001 rows on every page. A list within the cap is counted
+    every time, and the verdict runs out."""
+    lists = LongLists(seconds=60)
+    before = run(Idea.count().run())
+    ids = run(bulk_ideas(personas["ada"].id, COUNT_CAP + 1))
+    unmerged = Idea.select(Idea.id).where(Idea.merged_into.is_null())
+    few = Idea.select(Idea.id).where((Idea.id >= ids[0]) & (Idea.id < ids[10]))
+
+    with recording_queries() as first:
+        assert run(capped_count(unmerged, lists)) == (COUNT_CAP, True)
+        assert run(capped_count(few, lists)) == (10, False)
+    assert all("EXISTS" in sql for sql in first)
+
+    run(Idea.delete().where(Idea.id.is_in(ids[:5])).run())  # the list drops under the cap…
+    run(Idea.delete().where(Idea.id == ids[5]).run())  # …and the short one changes too
+    with recording_queries() as again:
+        assert run(capped_count(unmerged, lists)) == (COUNT_CAP, True)  # as seen 60 s ago
+        assert run(capped_count(few, lists)) == (4, False)  # counted again
+    assert ["EXISTS" in sql for sql in again] == [False, True]
+
+    expired = LongLists(seconds=0.05)
+    run(
+        Idea.insert(Idea(title="One more", summary="Past the cap", author=personas["ada"].id)).run()
+    )
+    run(Idea.insert(Idea(title="And one", summary="Past it", author=personas["ada"].id)).run())
+    assert run(capped_count(unmerged, expired)) == (COUNT_CAP, True)
+    run(Idea.delete().where(Idea.title.is_in(["One more", "And one"])).run())
+    time.sleep(0.1)
+    assert run(capped_count(unmerged, expired)) == (before + COUNT_CAP - 5, False)
 
 
 def test_comment_counts_live_in_the_idea_row(run: Run, personas: dict[str, Persona]) -> None:
