@@ -158,12 +158,9 @@ def test_a_list_found_past_the_cap_is_not_probed_again_for_a_while(
     assert ["EXISTS" in sql for sql in again] == [False, True]
 
     expired = LongLists(seconds=0.05)
-    run(
-        Idea.insert(Idea(title="One more", summary="Past the cap", author=personas["ada"].id)).run()
-    )
-    run(Idea.insert(Idea(title="And one", summary="Past it", author=personas["ada"].id)).run())
+    more = run(bulk_ideas(personas["ada"].id, 7))  # back past the cap
     assert run(capped_count(unmerged, expired)) == (COUNT_CAP, True)
-    run(Idea.delete().where(Idea.title.is_in(["One more", "And one"])).run())
+    run(Idea.delete().where(Idea.id.is_in(more)).run())
     time.sleep(0.1)
     assert run(capped_count(unmerged, expired)) == (before + COUNT_CAP - 5, False)
 
