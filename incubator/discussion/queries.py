@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from incubator.db.pagination import Page, clamp_page
+from piccolo.query import OrderByRaw
+
+from incubator.db.pagination import CompiledSelect, Page, clamp_page
 from incubator.discussion.tables import Comment
 
 THREADS_PER_PAGE = 30
@@ -21,6 +23,12 @@ _COLUMNS = (
 )
 
 
+# Compiled once (see CompiledSelect): every idea, challenge and round page reads a thread.
+_THREAD_SQL = str(Comment.select(*_COLUMNS).querystrings[0])
+_COUNT_SQL = "SELECT count(*) AS n FROM comment"
+_IN_ORDER = OrderByRaw("comment.id")
+
+
 def _present(row: dict[str, Any]) -> dict[str, Any]:
     if row["deleted_at"] is not None:
         row["body"] = None  # the words are gone; the place in the thread stays
@@ -31,13 +39,17 @@ async def thread(
     subject_type: str, subject_id: int, page: int | None = 1, per_page: int = THREADS_PER_PAGE
 ) -> Page[dict[str, Any]]:
     """A page of threads; `page=None` is the last page (where a new comment lands)."""
-    on_subject = (Comment.subject_type == subject_type) & (Comment.subject_id == subject_id)
-    total = await Comment.count().where(on_subject & Comment.parent.is_null()).run()
+    top_level = (
+        (Comment.subject_type == subject_type)
+        & (Comment.subject_id == subject_id)
+        & Comment.parent.is_null()
+    )
+    total = int((await CompiledSelect(_COUNT_SQL).where(top_level).run())[0]["n"])
     number = clamp_page(page) if page is not None else max(1, -(-total // per_page))
     tops = await (
-        Comment.select(*_COLUMNS)
-        .where(on_subject & Comment.parent.is_null())
-        .order_by(Comment.id)
+        CompiledSelect(_THREAD_SQL)
+        .where(top_level)
+        .order_by(_IN_ORDER)
         .limit(per_page)
         .offset((number - 1) * per_page)
         .run()
@@ -45,9 +57,9 @@ async def thread(
     replies: dict[int, list[dict[str, Any]]] = {}
     if tops:
         for reply in await (
-            Comment.select(*_COLUMNS)
+            CompiledSelect(_THREAD_SQL)
             .where(Comment.parent.is_in([row["id"] for row in tops]))
-            .order_by(Comment.id)
+            .order_by(_IN_ORDER)
             .run()
         ):
             replies.setdefault(reply["parent"], []).append(_present(reply))

@@ -5,44 +5,52 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.query import OrderByRaw
 from piccolo.query.methods.select import Select
 
 from incubator.accounts.tables import PersonSkill
+from incubator.db.pagination import CompiledSelect
 from incubator.ideas.tables import Idea, TeamMember
 from incubator.teams.tables import JoinRequest, JoinStatus, RoleWanted
 
 SUGGESTIONS_PER_ROLE = 5
+
+# Compiled once (see CompiledSelect): every idea page shows its team.
+_MEMBERS_SQL = str(
+    TeamMember.select(
+        TeamMember.person.as_alias("person_id"),
+        TeamMember.person.name.as_alias("name"),
+        TeamMember.person._.department._.name.as_alias("department"),
+        TeamMember.role,
+        TeamMember.joined_at,
+    ).querystrings[0]
+)
+_ROLES_SQL = str(
+    RoleWanted.select(
+        RoleWanted.id,
+        RoleWanted.skill,
+        RoleWanted.description,
+        RoleWanted.filled,
+        RoleWanted.filled_by.name.as_alias("filled_by_name"),
+    ).querystrings[0]
+)
 
 
 async def team_panel(idea_id: int, viewer_id: int, *, identity_visible: bool) -> dict[str, Any]:
     """Members (hidden for a blind idea when the viewer may not know them), the departments
     they span, roles wanted, and — for the team — pending requests and suggested people."""
     members = await (
-        TeamMember.select(
-            TeamMember.person.as_alias("person_id"),
-            TeamMember.person.name.as_alias("name"),
-            TeamMember.person._.department._.name.as_alias("department"),
-            TeamMember.role,
-            TeamMember.joined_at,
-        )
+        CompiledSelect(_MEMBERS_SQL)
         .where(TeamMember.idea == idea_id)
-        .order_by(TeamMember.joined_at)
-        .order_by(TeamMember.id)
+        .order_by(OrderByRaw("team_member.joined_at"), OrderByRaw("team_member.id"))
         .run()
     )
     on_team = any(member["person_id"] == viewer_id for member in members)
     departments = sorted({m["department"] for m in members if m["department"]})
     roles = await (
-        RoleWanted.select(
-            RoleWanted.id,
-            RoleWanted.skill,
-            RoleWanted.description,
-            RoleWanted.filled,
-            RoleWanted.filled_by.name.as_alias("filled_by_name"),
-        )
+        CompiledSelect(_ROLES_SQL)
         .where(RoleWanted.idea == idea_id)
-        .order_by(RoleWanted.filled)
-        .order_by(RoleWanted.id)
+        .order_by(OrderByRaw("role_wanted.filled"), OrderByRaw("role_wanted.id"))
         .run()
     )
     requests = (
