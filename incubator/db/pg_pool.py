@@ -16,15 +16,17 @@ interrupted, is closed instead of reused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from asyncpg import Connection, PostgresError, Record
+from asyncpg import Connection, InterfaceError, PostgresError, Record
 
 IDLE_LIFETIME_S = 300.0  # as asyncpg's pool: an idle connection closes after five minutes
+CLOSE_TIMEOUT_S = 5.0
 
 
 class PostgresPool:
@@ -41,13 +43,14 @@ class PostgresPool:
         size: int,
         *,
         idle_lifetime: float = IDLE_LIFETIME_S,
+        close_timeout: float = CLOSE_TIMEOUT_S,
     ) -> None:
         self._connect = connect
         self._size = size
         self._idle_lifetime = idle_lifetime
+        self._close_timeout = close_timeout
         self._turns = asyncio.Semaphore(size)
         self._idle: deque[tuple[Connection, float]] = deque()
-        self._lent: set[Connection] = set()
         self._closed = False
 
     def acquire(self) -> _Borrowing:
@@ -66,7 +69,6 @@ class PostgresPool:
         except BaseException:
             self._turns.release()
             raise
-        self._lent.add(connection)
         return connection
 
     def _reusable(self) -> Connection | None:
@@ -80,7 +82,6 @@ class PostgresPool:
         """Take a connection back. `settled=False` says its last statement did not finish
         (cancelled, or the connection failed): it is closed, not lent again."""
         try:
-            self._lent.discard(connection)
             if self._closed or not settled or connection.is_in_transaction():
                 connection.terminate()
             elif not connection.is_closed():
@@ -110,17 +111,15 @@ class PostgresPool:
             await self.release(connection, settled=settled)
 
     async def close(self) -> None:
-        """Close the idle connections now and the lent ones as they come back."""
+        """Close the idle connections now and the lent ones as they come back. A server
+        that no longer answers gets `close_timeout` seconds, then its connection is
+        dropped."""
         self._closed = True
         while self._idle:
             connection, _since = self._idle.popleft()
-            await connection.close()
-
-    def terminate(self) -> None:
-        self._closed = True
-        for connection in [*(c for c, _ in self._idle), *self._lent]:
-            connection.terminate()
-        self._idle.clear()
+            # On a timeout or a broken socket asyncpg has dropped the connection itself.
+            with contextlib.suppress(TimeoutError, OSError, InterfaceError):
+                await connection.close(timeout=self._close_timeout)
 
 
 class _Borrowing:

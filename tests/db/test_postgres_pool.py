@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import time
 import uuid
 
 import asyncpg
@@ -183,3 +186,29 @@ async def _write_and_count() -> int:
     async with transaction():
         await Skill.insert(Skill(name="after the dropped connections")).run()
     return int(await Skill.count().where(Skill.name == "after the dropped connections").run())
+
+
+def test_closing_does_not_wait_for_a_server_that_stopped_answering() -> None:
+    """A frozen backend (SIGSTOP) never answers the goodbye: closing the pool gives up on
+    it after its timeout and still closes the others."""
+
+    async def scenario() -> tuple[bool, bool, float]:
+        connect = _Counted()
+        pool = PostgresPool(connect, 2, close_timeout=0.5)
+        frozen, healthy = await pool.take(), await pool.take()
+        pid = await frozen.fetchval("SELECT pg_backend_pid()")
+        await pool.release(frozen)  # the longest idle: closed first
+        await pool.release(healthy)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            await asyncio.wait_for(pool.close(), timeout=10)
+            took = time.monotonic() - started
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        return frozen.is_closed(), healthy.is_closed(), took
+
+    frozen_closed, healthy_closed, took = asyncio.run(scenario())
+    assert frozen_closed
+    assert healthy_closed
+    assert took < 5
