@@ -46,7 +46,6 @@ class PostgresPool:
         close_timeout: float = CLOSE_TIMEOUT_S,
     ) -> None:
         self._connect = connect
-        self._size = size
         self._idle_lifetime = idle_lifetime
         self._close_timeout = close_timeout
         self._turns = asyncio.Semaphore(size)

@@ -34,6 +34,8 @@ _ROLES_SQL = str(
         RoleWanted.filled_by.name.as_alias("filled_by_name"),
     ).querystrings[0]
 )
+_MEMBERS_ORDER = (OrderByRaw("team_member.joined_at"), OrderByRaw("team_member.id"))
+_ROLES_ORDER = (OrderByRaw("role_wanted.filled"), OrderByRaw("role_wanted.id"))
 
 
 async def team_panel(idea_id: int, viewer_id: int, *, identity_visible: bool) -> dict[str, Any]:
@@ -42,16 +44,13 @@ async def team_panel(idea_id: int, viewer_id: int, *, identity_visible: bool) ->
     members = await (
         CompiledSelect(_MEMBERS_SQL)
         .where(TeamMember.idea == idea_id)
-        .order_by(OrderByRaw("team_member.joined_at"), OrderByRaw("team_member.id"))
+        .order_by(*_MEMBERS_ORDER)
         .run()
     )
     on_team = any(member["person_id"] == viewer_id for member in members)
     departments = sorted({m["department"] for m in members if m["department"]})
     roles = await (
-        CompiledSelect(_ROLES_SQL)
-        .where(RoleWanted.idea == idea_id)
-        .order_by(OrderByRaw("role_wanted.filled"), OrderByRaw("role_wanted.id"))
-        .run()
+        CompiledSelect(_ROLES_SQL).where(RoleWanted.idea == idea_id).order_by(*_ROLES_ORDER).run()
     )
     requests = (
         await JoinRequest.select(
