@@ -88,12 +88,27 @@ class Refinable(Protocol):
     def querystrings(self) -> Sequence[QueryString]: ...
 
 
+class SelectSql:
+    """The SQL of a Piccolo select, compiled the first time it is used and kept. Not at
+    import: compiling looks up the engine, which reads the settings, and a module import
+    must not pick the database before a command or a test has said which one."""
+
+    def __init__(self, select: Callable[[], Any]) -> None:
+        self._select = select
+        self._sql: str | None = None
+
+    def __str__(self) -> str:
+        if self._sql is None:
+            self._sql = str(self._select().querystrings[0])
+        return self._sql
+
+
 class CompiledSelect:
     """A SELECT whose columns and joins were compiled to SQL once, refined per request
     with Piccolo conditions. Piccolo rebuilds a query's joins every time it runs, which
     costs more than running it: hot pages compile theirs once."""
 
-    def __init__(self, base_sql: str) -> None:
+    def __init__(self, base_sql: str | SelectSql) -> None:
         self._base = base_sql
         self._conditions: list[QueryString] = []
         self._order: list[str] = []
@@ -127,7 +142,7 @@ class CompiledSelect:
 
     @property
     def querystrings(self) -> Sequence[QueryString]:
-        sql = self._base
+        sql = str(self._base)
         if self._conditions:
             sql += " WHERE " + " AND ".join("{}" for _ in self._conditions)
         if self._order:

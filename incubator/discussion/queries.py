@@ -6,7 +6,7 @@ from typing import Any
 
 from piccolo.query import OrderByRaw
 
-from incubator.db.pagination import CompiledSelect, Page, clamp_page
+from incubator.db.pagination import CompiledSelect, Page, SelectSql, clamp_page
 from incubator.discussion.tables import Comment
 
 THREADS_PER_PAGE = 30
@@ -24,7 +24,7 @@ _COLUMNS = (
 
 
 # Compiled once (see CompiledSelect): every idea, challenge and round page reads a thread.
-_THREAD_SQL = str(Comment.select(*_COLUMNS).querystrings[0])
+_THREAD_SQL = SelectSql(lambda: Comment.select(*_COLUMNS))
 _COUNT_SQL = "SELECT count(*) AS n FROM comment"
 _IN_ORDER = OrderByRaw("comment.id")
 

@@ -22,6 +22,7 @@ from incubator.db.pagination import (
     CompiledSelect,
     KeysetOrder,
     Page,
+    SelectSql,
     capped_count,
     capped_count_of,
     clamp_page,
@@ -58,10 +59,10 @@ _CARD = (
 )
 
 # Compiled once: Piccolo would rebuild the joins for every page (see CompiledSelect).
-_CARD_SQL = str(Idea.select(*_CARD).querystrings[0])
-_ID_SQL = str(Idea.select(Idea.id).querystrings[0])
-_DETAIL_SQL = str(
-    Idea.select(*_CARD, Idea.description, Idea.merged_into, Idea.updated_at).querystrings[0]
+_CARD_SQL = SelectSql(lambda: Idea.select(*_CARD))
+_ID_SQL = SelectSql(lambda: Idea.select(Idea.id))
+_DETAIL_SQL = SelectSql(
+    lambda: Idea.select(*_CARD, Idea.description, Idea.merged_into, Idea.updated_at)
 )
 
 _STAGE_RANK = (
@@ -136,8 +137,8 @@ def _card(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
     return mask(row, viewer_id, on_team=bool(row["on_team"]))
 
 
-# Compiled once: Piccolo compiles a condition on a foreign key slowly, at every use.
-_UNMERGED = WhereRaw(str(Idea.merged_into.is_null().querystring))
+# Written out: Piccolo compiles a condition on a foreign key slowly, at every use.
+_UNMERGED = WhereRaw('"idea"."merged_into" IS NULL')
 
 
 def _conditions(filters: BoardFilters) -> Any:

@@ -9,30 +9,30 @@ from piccolo.query import OrderByRaw
 from piccolo.query.methods.select import Select
 
 from incubator.accounts.tables import PersonSkill
-from incubator.db.pagination import CompiledSelect
+from incubator.db.pagination import CompiledSelect, SelectSql
 from incubator.ideas.tables import Idea, TeamMember
 from incubator.teams.tables import JoinRequest, JoinStatus, RoleWanted
 
 SUGGESTIONS_PER_ROLE = 5
 
 # Compiled once (see CompiledSelect): every idea page shows its team.
-_MEMBERS_SQL = str(
-    TeamMember.select(
+_MEMBERS_SQL = SelectSql(
+    lambda: TeamMember.select(
         TeamMember.person.as_alias("person_id"),
         TeamMember.person.name.as_alias("name"),
         TeamMember.person._.department._.name.as_alias("department"),
         TeamMember.role,
         TeamMember.joined_at,
-    ).querystrings[0]
+    )
 )
-_ROLES_SQL = str(
-    RoleWanted.select(
+_ROLES_SQL = SelectSql(
+    lambda: RoleWanted.select(
         RoleWanted.id,
         RoleWanted.skill,
         RoleWanted.description,
         RoleWanted.filled,
         RoleWanted.filled_by.name.as_alias("filled_by_name"),
-    ).querystrings[0]
+    )
 )
 _MEMBERS_ORDER = (OrderByRaw("team_member.joined_at"), OrderByRaw("team_member.id"))
 _ROLES_ORDER = (OrderByRaw("role_wanted.filled"), OrderByRaw("role_wanted.id"))
