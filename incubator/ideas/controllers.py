@@ -97,6 +97,8 @@ async def detail_context(
     team_errors: dict[str, str] | None = None,
     team_values: dict[str, str] | None = None,
     gate_errors: dict[str, str] | None = None,
+    merge_errors: dict[str, str] | None = None,
+    merge_value: str = "",
 ) -> dict[str, Any]:
     """Everything the idea page shows; blocks of it answer htmx requests."""
     idea = await queries.idea_detail(idea_id, actor.id)
@@ -129,7 +131,8 @@ async def detail_context(
         "can_edit": can_edit_idea(actor, idea["author_id"] or 0, on_team=idea["on_team"]),
         "can_merge": can_merge,
         "can_moderate": actor.has_role(Role.STEWARD),
-        "merge_candidates": await queries.idea_titles(idea_id) if can_merge else [],
+        "merge_errors": merge_errors or {},
+        "merge_value": merge_value,
         "errors": errors or {},
         "body": body,
         **_labels(),
@@ -303,13 +306,36 @@ class IdeaController(Controller):
             return render(request, "ideas/detail.html.jinja2", context, block="comments")
         return redirect_after_post(request, f"/ideas/{idea_id}#comments")
 
+    @get("/{idea_id:int}/merge-candidates", name="idea_merge_candidates")
+    async def merge_candidates(
+        self, request: ActorRequest, idea_id: FromPath[int]
+    ) -> Template | Redirect:
+        """For the merge form (htmx, when a steward opens it): ideas with similar titles."""
+        if not can_merge_ideas(request.user):
+            raise NotAllowed(_("Only a steward can merge ideas."))
+        idea = await services.live_idea(idea_id)
+        if not is_htmx(request):
+            return Redirect(f"/ideas/{idea_id}#merge", status_code=303)
+        context = {
+            "candidates": await queries.merge_candidates(idea_id, idea["title"]),
+            **_labels(),
+        }
+        return render(request, "ideas/merge_candidates.html.jinja2", context)
+
     @post("/{idea_id:int}/merge")
     async def merge(self, request: ActorRequest, idea_id: FromPath[int]) -> Response[Any]:
         form = await read_form(request)
         into = form.id("into_id")
-        if into is None:
-            raise ValidationFailed({"into_id": _("Choose the idea to merge into.")})
-        await services.merge_ideas(request.user, idea_id, into)
+        try:
+            await services.merge_ideas(request.user, idea_id, into)
+        except ValidationFailed as failed:
+            context = await detail_context(
+                request.user,
+                idea_id,
+                merge_errors=failed.errors,
+                merge_value=form.text("into_id")[:20],
+            )
+            return render(request, "ideas/detail.html.jinja2", context, status_code=400)
         flash(
             request,
             _("The ideas are merged: supports, comments and followers moved over."),

@@ -274,15 +274,20 @@ async def merged_into(idea_id: int) -> int | None:
     return None if row is None else row["merged_into"]
 
 
-async def idea_titles(exclude_id: int, limit: int = 200) -> list[dict[str, Any]]:
-    """Candidates to merge into, newest first."""
-    return await (
-        Idea.select(Idea.id, Idea.title)
-        .where(Idea.merged_into.is_null() & (Idea.id != exclude_id))
-        .order_by(Idea.id, ascending=False)
-        .limit(limit)
+async def merge_candidates(idea_id: int, title: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Live ideas sharing words with this idea's title, best match first: the originals a
+    steward most likely merges this one into."""
+    ids, _total, _capped = await search.matching_ids(title, limit=limit + 1, any_word=True)
+    ids = [found for found in ids if found != idea_id][:limit]
+    if not ids:
+        return []
+    rows = await (
+        Idea.select(Idea.id, Idea.title, Idea.stage, Idea.support_count)
+        .where(Idea.id.is_in(ids))
         .run()
     )
+    position = {found: index for index, found in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row["id"]])
 
 
 async def support_state(idea_id: int, viewer_id: int) -> dict[str, Any]:

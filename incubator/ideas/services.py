@@ -149,7 +149,13 @@ async def propose_idea(actor: Actor, draft: IdeaDraft) -> int:
 async def load_idea(idea_id: int) -> dict[str, Any]:
     row: dict[str, Any] | None = (
         await Idea.select(
-            Idea.id, Idea.author, Idea.challenge, Idea.status, Idea.merged_into, Idea.blind
+            Idea.id,
+            Idea.title,
+            Idea.author,
+            Idea.challenge,
+            Idea.status,
+            Idea.merged_into,
+            Idea.blind,
         )
         .where(Idea.id == idea_id)
         .first()
@@ -300,11 +306,16 @@ async def comment_on_idea(
     return await discussion.add_comment(actor, SUBJECT, idea_id, body, parent_id)
 
 
-async def merge_ideas(actor: Actor, duplicate_id: int, into_id: int) -> None:
-    """A steward folds a duplicate into another idea: its supports (without counting a
-    person twice), comments and followers move over; its address redirects."""
+async def merge_ideas(actor: Actor, duplicate_id: int, into_id: int | None) -> None:
+    """A steward folds a duplicate into another idea (`into_id`: the number they typed,
+    None when it was not a number): its supports (without counting a person twice),
+    comments and followers move over; its address redirects."""
     if not can_merge_ideas(actor):
         raise NotAllowed(_("Only a steward can merge ideas."))
+    if into_id is None:
+        raise ValidationFailed(
+            {"into_id": _("Enter the number of the idea to merge into, such as 42.")}
+        )
     if duplicate_id == into_id:
         raise ValidationFailed({"into_id": _("Choose another idea to merge into.")})
     duplicate = await live_idea(duplicate_id)

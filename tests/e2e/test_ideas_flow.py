@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import SCREENSHOTS, register
+from tests.e2e.test_accessibility import sign_in
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -87,6 +88,44 @@ def test_similar_ideas_appear_while_typing(chromium: Browser, server_url: str) -
     page.goto("/ideas/new")
     page.get_by_label("Title").press_sequentially("refund kiosk", delay=20)
     expect(page.locator("#similar")).to_contain_text("Kiosk for self-service refunds")
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_steward_merges_a_duplicate_by_its_number(
+    chromium: Browser, server_url: str, javascript: bool
+) -> None:
+    """Opening the merge form offers the ideas with similar titles (htmx); a wrong number
+    is refused beside the field; the right one moves the page to the original."""
+    suffix = "js" if javascript else "nojs"
+    context = chromium.new_context(
+        base_url=server_url, java_script_enabled=javascript, locale="en-GB"
+    )
+    page = context.new_page()
+    sign_in(page, "ada@demo.example")  # a steward in the demo company
+    ids = []
+    for title in (f"Badge printer at reception {suffix}", f"A reception badge printer {suffix}"):
+        page.goto("/ideas/new")
+        page.get_by_label("Title").fill(title)
+        page.get_by_label("In a sentence or two").fill("Visitors wait for a paper badge.")
+        page.get_by_role("button", name="Post the idea").click()
+        expect(page).to_have_url(re.compile(r"/ideas/\d+$"))
+        ids.append(page.url.rsplit("/", 1)[1])
+    original, duplicate = ids
+
+    page.get_by_text("Merge into another idea (stewards)").click()
+    if javascript:
+        expect(page.locator("#merge-candidates")).to_contain_text(
+            f"Badge printer at reception {suffix}"
+        )
+    number = page.get_by_label("Number of the idea this one duplicates")
+    number.fill(duplicate)
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.locator("#f-into_id-error")).to_contain_text("Choose another idea")
+    page.get_by_label("Number of the idea this one duplicates").fill(original)
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/ideas/{original}$"))
+    expect(page.get_by_role("status").first).to_contain_text("The ideas are merged")
     context.close()
 
 

@@ -218,6 +218,55 @@ def test_merging_is_for_stewards_and_the_old_address_redirects(
     assert "Duplicate" not in browser.get("/ideas").text
 
 
+def test_a_steward_is_offered_the_ideas_with_similar_titles_to_merge_into(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    original = run(factories.idea(personas["ada"].id, title="Refund kiosk in every store"))
+    unrelated = run(
+        factories.idea(personas["ada"].id, title="Night shift canteen", summary="Hot meals.")
+    )
+    gone = run(factories.idea(personas["ada"].id, title="Kiosk refunds, again"))
+    duplicate = run(factories.idea(personas["eve"].id, title="A kiosk for refunds"))
+    run(services.merge_ideas(run(factories.actor(personas["cleo"].id)), gone, original))
+    browser.login(personas["bob"].email)
+    url = f"/ideas/{duplicate}/merge-candidates"
+    assert browser.get(url, htmx=True).status_code == 403
+    assert "merge-candidates" not in browser.get(f"/ideas/{duplicate}").text
+    browser.login(personas["cleo"].email)
+    page = browser.get(f"/ideas/{duplicate}").text
+    assert 'name="into_id"' in page
+    assert f'hx-get="{url}"' in page
+    offered = browser.get(url, htmx=True)
+    assert offered.status_code == 200
+    assert f'<option value="{original}">' in offered.text
+    assert "Refund kiosk in every store" in text_of(offered.text)
+    for not_offered in (duplicate, unrelated, gone):
+        assert f'<option value="{not_offered}">' not in offered.text
+    assert browser.get(url).status_code == 303  # without htmx: back to the idea page
+
+
+def test_merging_into_a_wrong_number_says_so_beside_the_field_and_changes_nothing(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    duplicate = run(factories.idea(personas["eve"].id, title="A kiosk for refunds"))
+    browser.login(personas["cleo"].email)
+    for typed, message in (
+        ("", "Enter the number of the idea to merge into"),
+        ("kiosk", "Enter the number of the idea to merge into"),
+        (str(duplicate), "Choose another idea to merge into"),
+        ("99999", "Choose an idea that still exists"),
+    ):
+        answer = browser.post(f"/ideas/{duplicate}/merge", {"into_id": typed})
+        assert answer.status_code == 400
+        assert message in field_error(answer.text, "into_id")
+        assert '<details class="card" id="merge" open' in answer.text
+        assert f'value="{typed}"' in answer.text or not typed
+    assert browser.get(f"/ideas/{duplicate}").status_code == 200
+    assert run(Idea.select(Idea.merged_into).where(Idea.id == duplicate).first().run()) == {
+        "merged_into": None
+    }
+
+
 def _blind_fixture(run: Run, personas: dict[str, Persona]) -> int:
     challenge_id = run(factories.challenge(personas["cleo"].id))
     idea_id: int = run(

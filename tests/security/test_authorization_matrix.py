@@ -328,6 +328,12 @@ MATRIX: list[Row] = [
     get("/admin/audit", OVERSIGHT),
     get("/admin/people", ADMINS),
     get("/admin/pipelines", STEWARDS),
+    get(
+        "/ideas/{idea_id}/merge-candidates",
+        STEWARDS,
+        url="/ideas/{idea}/merge-candidates",
+        htmx=True,
+    ),
     get("/admin/pipelines/{pipeline_id}", STEWARDS, url="/admin/pipelines/{default_pipeline}"),
 ]
 
@@ -483,6 +489,13 @@ UNKNOWN: list[Row] = [
     unknown("/ideas/{idea_id}/edit", "cleo", f"/ideas/{U}/edit", data=IDEA_FORM),
     unknown("/ideas/{idea_id}/support", "eve", f"/ideas/{U}/support", "GET", htmx=True),
     unknown("/ideas/{idea_id}/support", "eve", f"/ideas/{U}/support"),
+    unknown(
+        "/ideas/{idea_id}/merge-candidates",
+        "cleo",
+        f"/ideas/{U}/merge-candidates",
+        "GET",
+        htmx=True,
+    ),
     unknown("/ideas/{idea_id}/follow", "eve", f"/ideas/{U}/follow"),
     unknown("/ideas/{idea_id}/comments", "eve", f"/ideas/{U}/comments", data={"body": "Hi"}),
     unknown("/ideas/{idea_id}/merge", "cleo", f"/ideas/{U}/merge", data={"into_id": "{idea}"}),
