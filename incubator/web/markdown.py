@@ -53,9 +53,27 @@ def _shift_headings(state: object) -> None:
             token.tag = f"h{level}"
 
 
+# Parsing and sanitising took a seventh of an idea page's time, for texts that rarely
+# change: the most recently shown short ones (most comments) are kept, per worker. The
+# length cap bounds the memory: at most ~20 MB however long the texts people write.
+_CACHED_MAX_LENGTH = 2_000
+_CACHED_TEXTS = 1_024
+
+
 def render_markdown(text: str | None) -> Markup:
     if not text:
         return Markup("")
+    if len(text) <= _CACHED_MAX_LENGTH:
+        return _render_remembered(text)
+    return _render(text)
+
+
+@lru_cache(maxsize=_CACHED_TEXTS)
+def _render_remembered(text: str) -> Markup:
+    return _render(text)
+
+
+def _render(text: str) -> Markup:
     html = _parser().render(text)
     cleaned = nh3.clean(
         html,
