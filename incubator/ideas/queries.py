@@ -154,6 +154,12 @@ def _conditions(filters: BoardFilters) -> Any:
     return condition
 
 
+def _in_order_of(ids: list[int], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows fetched by `id IN (…)`, back in the order of `ids` (a search's ranking)."""
+    position = {idea_id: index for index, idea_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row["id"]])
+
+
 def _stage_rank(row: dict[str, Any]) -> int:
     return STAGE_KEYS.index(row["stage"]) if row["stage"] in STAGE_KEYS else 99
 
@@ -202,9 +208,7 @@ async def idea_board(
         if ids:
             found = CompiledSelect(_CARD_SQL).where(Idea.id.is_in(ids))
             rows = await found.with_page_columns(_card_extras(viewer_id)).run()
-        position = {idea_id: index for index, idea_id in enumerate(ids)}
-        rows.sort(key=lambda row: position[row["id"]])
-        items = [_card(row, viewer_id) for row in rows]
+        items = [_card(row, viewer_id) for row in _in_order_of(ids, rows)]
         return Page(
             items=items, page=number, per_page=per_page, total=total, total_capped=is_capped
         )
@@ -241,10 +245,8 @@ async def similar_ideas(viewer_id: int, title: str, limit: int = 5) -> list[dict
     if not ids:
         return []
     rows = await Idea.select(*_CARD).where(Idea.id.is_in(ids)).run()
-    position = {idea_id: index for index, idea_id in enumerate(ids)}
-    rows.sort(key=lambda row: position[row["id"]])
     teams = await ideas_on_team_of(viewer_id, ids)
-    return [mask(row, viewer_id, on_team=row["id"] in teams) for row in rows]
+    return [mask(row, viewer_id, on_team=row["id"] in teams) for row in _in_order_of(ids, rows)]
 
 
 async def idea_detail(idea_id: int, viewer_id: int) -> dict[str, Any] | None:
@@ -286,8 +288,7 @@ async def merge_candidates(idea_id: int, title: str, limit: int = 5) -> list[dic
         .where(Idea.id.is_in(ids))
         .run()
     )
-    position = {found: index for index, found in enumerate(ids)}
-    return sorted(rows, key=lambda row: position[row["id"]])
+    return _in_order_of(ids, rows)
 
 
 async def support_state(idea_id: int, viewer_id: int) -> dict[str, Any]:
