@@ -42,11 +42,14 @@ EVENT_LOOP = "asyncio"
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+
+    from incubator.serving import serve_workers
 
     if args.no_scheduler:
         os.environ["INCUBATOR_SCHEDULER"] = "off"  # read by every worker's settings
     settings = get_settings()
-    uvicorn.run(
+    config = uvicorn.Config(
         "incubator.app:create_app",
         factory=True,
         loop=EVENT_LOOP,
@@ -58,7 +61,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=args.graceful_timeout,
         access_log=not settings.is_production,
     )
-    return 0
+    if config.workers > 1:
+        serve_workers(config)
+        return 0
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:

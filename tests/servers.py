@@ -124,12 +124,8 @@ class Serve:
         self.stop()
 
 
-def accepted_connections(pid: int, port: int) -> int:
-    """How many TCP connections to `port` the process `pid` has accepted and holds open.
-
-    A connection the kernel completed but the server has not yet accepted sits in the
-    listening socket's queue and belongs to no process; one that the server accepted is
-    a file descriptor of the server (Linux's /proc)."""
+def _socket_inodes(pid: int) -> set[str]:
+    """The sockets the process holds open, by inode (Linux's /proc)."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -138,16 +134,39 @@ def accepted_connections(pid: int, port: int) -> int:
             continue
         if target.startswith("socket:["):
             inodes.add(target[len("socket:[") : -1])
-    count = 0
+    return inodes
+
+
+def _tcp_sockets(port: int, state: str) -> set[str]:
+    """Inodes of the TCP sockets on local `port` in `state` ("01" established, "0A"
+    listening)."""
+    found = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         lines = Path(table).read_text().splitlines()[1:] if Path(table).exists() else []
         for line in lines:
             fields = line.split()
-            local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            established = fields[3] == "01"
-            if local_port == port and established and fields[9] in inodes:
-                count += 1
-    return count
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                found.add(fields[9])
+    return found
+
+
+def accepted_connections(pid: int, port: int) -> int:
+    """How many TCP connections to `port` the process `pid` has accepted and holds open.
+
+    A connection the kernel completed but the server has not yet accepted sits in the
+    listening socket's queue and belongs to no process; one that the server accepted is
+    a file descriptor of the server (Linux's /proc)."""
+    return len(_socket_inodes(pid) & _tcp_sockets(port, "01"))
+
+
+def listening_sockets(pid: int, port: int) -> set[str]:
+    """The listening sockets on `port` that the process `pid` holds, by inode."""
+    return _socket_inodes(pid) & _tcp_sockets(port, "0A")
+
+
+def child_processes(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
 
 
 @dataclass(frozen=True)
