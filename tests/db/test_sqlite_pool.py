@@ -15,7 +15,11 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from incubator.accounts.tables import Skill
-from incubator.db.engines import INLINE_WRITES_PER_CHECKPOINT, _InlineConnection
+from incubator.db.engines import (
+    INLINE_WRITES_PER_CHECKPOINT,
+    IncubatorSQLiteEngine,
+    _InlineConnection,
+)
 from incubator.db.transactions import engine, is_sqlite, transaction
 from tests.conftest import Run
 
@@ -218,6 +222,28 @@ def test_a_write_waits_for_the_open_transaction_and_both_land(run: Run) -> None:
     during, after = run(scenario())
     assert during == set()
     assert after == {"in-transaction", "single"}
+
+
+def test_a_single_write_does_not_queue_while_the_writer_is_lent_without_a_lock(
+    run: Run,
+) -> None:
+    """The writer lent for something that holds no lock on the database (a checkpoint, a
+    statement that has finished but whose answer the loop has not picked up yet) does not
+    hold up a single statement: it runs on the loop at once. Queued behind the writer,
+    writes arriving under load made a convoy that delayed sign-ins by seconds."""
+
+    async def scenario() -> set[str]:
+        db = engine()
+        assert isinstance(db, IncubatorSQLiteEngine)
+        writer = await db.acquire_writer()
+        try:
+            await asyncio.wait_for(Skill.insert(Skill(name="single")).run(), timeout=5)
+            landed = await names()
+        finally:
+            await db.release_writer(writer, settled=True)
+        return landed
+
+    assert run(scenario()) == {"single"}
 
 
 def test_a_write_waits_while_another_process_holds_the_database(run: Run) -> None:
