@@ -13,11 +13,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -29,6 +29,8 @@ from tests.conftest import BACKEND, POSTGRES_ADMIN_URL, _admin_execute
 # loaded one: the deadlines here are for the loaded one.
 HEALTHY_WITHIN = 90.0
 STOPPED_WITHIN = 60.0
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -47,6 +49,19 @@ def wait_until_healthy(url: str, seconds: float = 30) -> bool:
             pass
         time.sleep(0.2)
     return False
+
+
+def wait_for(condition: Callable[[], T], seconds: float, what: Callable[[], str]) -> T:
+    """The condition's first true value, polled until the deadline (a loaded machine
+    takes its time; a fixed sleep would be too short there and too long here)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {seconds:.0f} s: {what()}")
+        time.sleep(0.25)
 
 
 class Serve:

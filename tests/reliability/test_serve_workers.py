@@ -10,8 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,27 +25,17 @@ from tests.servers import (
     child_processes,
     free_port,
     listening_sockets,
+    wait_for,
 )
 
 CONNECTIONS = 16
 
 
-def _eventually(check: Callable[[], bool], seconds: float = HEALTHY_WITHIN) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return check()
-
-
 def _listeners(server: Serve) -> dict[int, set[str]]:
     """Each worker process of the server, with the listening sockets it holds."""
-    return {
-        worker: listening_sockets(worker, server.port)
-        for worker in child_processes(server.pid)
-        if listening_sockets(worker, server.port)
-    }
+    port = server.port
+    held = {worker: listening_sockets(worker, port) for worker in child_processes(server.pid)}
+    return {worker: sockets for worker, sockets in held.items() if sockets}
 
 
 @pytest.fixture
@@ -54,7 +43,7 @@ def two_workers(tmp_path: Path) -> Iterator[Serve]:
     server = Serve(server_env(tmp_path / "data"), tmp_path, workers=2)
     server.start(healthy_within=HEALTHY_WITHIN)
     try:
-        assert _eventually(lambda: len(_listeners(server)) == 2), server.log()[-2000:]
+        wait_for(lambda: len(_listeners(server)) == 2, HEALTHY_WITHIN, lambda: server.log()[-2000:])
         yield server
     finally:
         server.stop(STOPPED_WITHIN)
@@ -72,8 +61,10 @@ def test_connections_spread_over_both_workers(two_workers: Serve) -> None:
     port = two_workers.port
     opened = [socket.create_connection(("127.0.0.1", port)) for _ in range(CONNECTIONS)]
     try:
-        assert _eventually(
-            lambda: sum(accepted_connections(worker, port) for worker in workers) == CONNECTIONS
+        wait_for(
+            lambda: sum(accepted_connections(worker, port) for worker in workers) == CONNECTIONS,
+            HEALTHY_WITHIN,
+            lambda: f"{[accepted_connections(worker, port) for worker in workers]} accepted",
         )
         # Spread by a hash of each connection's addresses: all sixteen on one worker
         # happens once in 30,000 runs; the first awake worker used to take them all.
@@ -86,9 +77,11 @@ def test_connections_spread_over_both_workers(two_workers: Serve) -> None:
 def test_a_replaced_worker_listens_on_a_socket_of_its_own(two_workers: Serve) -> None:
     killed, kept = _listeners(two_workers)
     os.kill(killed, signal.SIGKILL)
-    assert _eventually(
-        lambda: len(_listeners(two_workers)) == 2 and killed not in _listeners(two_workers)
-    ), two_workers.log()[-2000:]
+    wait_for(
+        lambda: len(listeners := _listeners(two_workers)) == 2 and killed not in listeners,
+        HEALTHY_WITHIN,
+        lambda: two_workers.log()[-2000:],
+    )
     replacement = next(worker for worker in _listeners(two_workers) if worker != kept)
     assert listening_sockets(replacement, two_workers.port) != listening_sockets(
         kept, two_workers.port

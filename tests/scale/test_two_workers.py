@@ -19,11 +19,11 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -31,9 +31,14 @@ import pytest
 from incubator.scheduler import INTERVAL_SECONDS
 from incubator.settings import Settings
 from tests.conftest import BACKEND
-from tests.servers import Serve, SharedBackend, accepted_connections, serving, shared_backend
-
-T = TypeVar("T")
+from tests.servers import (
+    Serve,
+    SharedBackend,
+    accepted_connections,
+    serving,
+    shared_backend,
+    wait_for,
+)
 
 # A Redis database of this module's own; another for the other backend, so that the
 # SQLite and the PostgreSQL runs of the suite may run at the same time.
@@ -46,19 +51,6 @@ PASSWORD = "a long password"
 SESSION_COOKIE = "incubator_session"
 FLOOD_LIMIT = 6  # INCUBATOR_AUTH_POSTS_PER_MINUTE of the flood guard's pair
 GRACEFUL_SECONDS = 30  # `incubator serve --graceful-timeout` of the worker that drains
-
-
-def wait_for(condition: Callable[[], T], seconds: float, what: Callable[[], str]) -> T:
-    """The condition's first true value, polled until the deadline (a loaded machine
-    takes its time; a fixed sleep would be too short there and too long here)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting after {seconds:.0f} s: {what()}")
-        time.sleep(0.25)
 
 
 def seed(backend: SharedBackend, what: str, **arguments: Any) -> dict[str, Any]:
