@@ -63,7 +63,9 @@ class IdeaApiController(Controller):
             stage=stage,
         )
         size = min(max(per_page, 1), MAX_PER_PAGE)
-        result = await queries.idea_board(request.user.id, filters, page, size, after=after[:40])
+        result = await queries.idea_board(
+            request.user.id, filters, page, size, after=after[:40], dated=True
+        )
         return {
             "items": [idea_json(row) for row in result.items],
             "page": result.page,
