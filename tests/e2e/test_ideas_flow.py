@@ -113,6 +113,9 @@ def test_a_steward_merges_a_duplicate_by_its_number(
         ids.append(page.url.rsplit("/", 1)[1])
     original, duplicate = ids
 
+    # The candidates load on the details' first toggle: htmx must be listening by then
+    # (the URL changes before the page has loaded).
+    page.wait_for_load_state("load")
     page.get_by_text("Merge into another idea (stewards)").click()
     if javascript:
         expect(page.locator("#merge-candidates")).to_contain_text(
