@@ -109,7 +109,7 @@ CHALLENGE_COLUMNS = (
 IDEA_COLUMNS = (
     "id", "title", "summary", "description", "challenge", "author", "status", "stage",
     "stage_entered_at", "blind", "revealed_at", "support_count", "comment_count", "created_at",
-    "updated_at",
+    "updated_at", "tags",
 )  # fmt: skip
 
 
@@ -1163,6 +1163,7 @@ class CompanyBuilder:
                 comments[idea.id],
                 at(idea.created),
                 at(idea.created),
+                list(idea.tags),
             )
             ideas.append(row)
             tags += [(idea.id, tag) for tag in idea.tags]

@@ -16,7 +16,6 @@ from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
 from incubator.accounts.tables import Person
-from incubator.db.dialect import joined_list, split_list
 from incubator.db.pagination import (
     DEFAULT_PER_PAGE,
     CompiledSelect,
@@ -50,6 +49,7 @@ _CARD = (
     Idea.revealed_at,
     Idea.support_count,
     Idea.comment_count,
+    Idea.tags,
     Idea.challenge.as_alias("challenge_id"),
     Idea.challenge.title.as_alias("challenge_title"),
     Idea.author.as_alias("author_id"),
@@ -131,17 +131,17 @@ _VIEWER_MARKS = (
 
 
 def _card_extras(viewer_id: int) -> QueryString:
-    """A card's tags and the viewer's marks (supported, on the team), as columns computed
-    on the page's rows (CompiledSelect.with_page_columns): one probe of the idea_tag,
-    support and team_member indexes per card."""
-    tags = joined_list("tag", "FROM idea_tag WHERE idea_tag.idea = page.id", "idea_tag.id")
-    return QueryString(f"{tags} AS tag_list, {_VIEWER_MARKS}", viewer_id, viewer_id)
+    """The viewer's marks on a card (supported, on the team), as columns computed on the
+    page's rows (CompiledSelect.with_page_columns): one probe of the support and
+    team_member indexes per card."""
+    return QueryString(_VIEWER_MARKS, viewer_id, viewer_id)
 
 
 def _card(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
     """A row fetched with _card_extras, ready to show this viewer."""
     row.pop("matching", None)
-    row["tags"] = split_list(row.pop("tag_list"))
+    if isinstance(tags := row["tags"], str):  # SQLite keeps arrays as JSON text
+        row["tags"] = json.loads(tags)
     row["supported"] = bool(row["supported"])
     return mask(row, viewer_id, on_team=bool(row["on_team"]))
 

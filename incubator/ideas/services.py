@@ -106,9 +106,12 @@ async def _index(idea_id: int, clean: _Clean) -> None:
 
 
 async def _set_tags(idea_id: int, tags: list[str]) -> None:
+    """The IdeaTag rows (which the tag filter searches) and the list in the idea's row
+    (which cards show); in the caller's transaction."""
     await IdeaTag.delete().where(IdeaTag.idea == idea_id).run()
     if tags:
         await IdeaTag.insert(*(IdeaTag(idea=idea_id, tag=tag) for tag in tags)).run()
+    await Idea.update({Idea.tags: tags}).where(Idea.id == idea_id).run()
 
 
 async def propose_idea(actor: Actor, draft: IdeaDraft) -> int:

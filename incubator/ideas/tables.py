@@ -1,6 +1,7 @@
 from enum import StrEnum
 
 from piccolo.columns import (
+    Array,
     Boolean,
     ForeignKey,
     Integer,
@@ -38,6 +39,9 @@ class Idea(Table):
     # A blind idea hides its author and team until it passes its first gate.
     blind = Boolean(default=False)
     revealed_at = Timestamptz(null=True, default=None)
+    # The tags in the order given, kept with the IdeaTag rows (which the tag filter
+    # searches) in the same transaction, so that a card shows them without a lookup.
+    tags = Array(Varchar(length=40), default=list)
     # Kept in the row, updated in the same transaction as the supports it counts.
     # Ordered by the (support_count, id) index of a migration, which covers this column.
     support_count = Integer(default=0)

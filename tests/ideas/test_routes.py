@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -11,7 +12,7 @@ import pytest
 from incubator.db.tables import AuditEvent
 from incubator.discussion.tables import Comment
 from incubator.ideas import services
-from incubator.ideas.tables import Idea
+from incubator.ideas.tables import Idea, IdeaTag
 from tests import factories
 from tests.accounts.test_routes import field_error
 from tests.conftest import PASSWORD, Browser, Persona, Run, query_count, text_of
@@ -51,6 +52,40 @@ def test_the_board_shows_each_cards_tags_in_the_order_given_and_the_total(
     assert page.index(">zeta<") < page.index(">alpha<") < page.index(">mid<")
     assert page.index(">b<") < page.index(">a<")
     assert page.index("Quiet rooms") < page.index("Zebra crossings")  # newest first
+
+
+def _card_tags(page: str) -> list[str]:
+    return re.findall(r'<a class="tag" href="/ideas\?tag=[^"]*">([^<]*)</a>', page)
+
+
+def test_edited_tags_show_on_the_board_at_once_in_their_new_order(
+    browser: Browser, personas: dict[str, Persona], run: Run
+) -> None:
+    """Cards read the tags kept in the idea's row: an edit rewrites them with the IdeaTag
+    rows (which the tag filter searches), in one transaction."""
+    browser.login(personas["ada"].email)
+    browser.post("/ideas/new", IDEA)
+    idea_id = run(Idea.select(Idea.id).first().run())["id"]
+    assert _card_tags(browser.get("/ideas").text) == ["refunds", "stores"]
+    edited = {**IDEA, "tags": "Kiosks, refunds,  self  service"}
+    assert browser.post(f"/ideas/{idea_id}/edit", edited).status_code == 303
+    assert _card_tags(browser.get("/ideas").text) == ["kiosks", "refunds", "self service"]
+    assert run(Idea.select(Idea.tags).where(Idea.id == idea_id).first().run())["tags"] == [
+        "kiosks",
+        "refunds",
+        "self service",
+    ]
+    listed = run(IdeaTag.select(IdeaTag.tag).where(IdeaTag.idea == idea_id).run())
+    assert [row["tag"] for row in listed] == ["kiosks", "refunds", "self service"]
+    assert _card_tags(browser.get("/ideas?tag=kiosks").text) == [
+        "kiosks",
+        "refunds",
+        "self service",
+    ]
+    assert _card_tags(browser.get("/ideas?tag=stores").text) == []
+    assert browser.post(f"/ideas/{idea_id}/edit", {**IDEA, "tags": ""}).status_code == 303
+    assert run(Idea.select(Idea.tags).where(Idea.id == idea_id).first().run())["tags"] == []
+    assert _card_tags(browser.get("/ideas").text) == []
 
 
 @pytest.mark.parametrize("title", ["", "   ", "x" * 121])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,9 +16,11 @@ from incubator.db.tables import AuditEvent
 from incubator.discussion.tables import Comment, Follow
 from incubator.errors import NotAllowed, NotFound, ValidationFailed
 from incubator.ideas import queries, search, services
-from incubator.ideas.tables import Idea, Support
+from incubator.ideas.tables import Idea, IdeaTag, Support
 from tests import factories
 from tests.conftest import Persona, Run
+
+FILL_TAGS = import_module("incubator.ideas.piccolo_migrations.ideas_2026_12_06t09_46_00_000000")
 
 
 def test_proposing_an_idea_indexes_it_and_the_author_follows(
@@ -34,6 +37,24 @@ def test_proposing_an_idea_indexes_it_and_the_author_follows(
     )
     assert run(search.matching_ids("refunds", limit=5)) == ([idea_id], 1, False)
     assert run(AuditEvent.exists().where(AuditEvent.action == "idea.proposed").run())
+
+
+def test_the_migration_fills_each_ideas_tags_from_its_tag_rows_in_their_order(
+    run: Run, personas: dict[str, Persona]
+) -> None:
+    tagged = run(factories.idea(personas["ada"].id, tags="zeta, alpha, mid"))
+    bare = run(factories.idea(personas["ada"].id, tags=""))
+
+    async def refill() -> None:
+        # The rows as they were before ideas kept their tags.
+        await Idea.update({Idea.tags: []}, force=True).run()
+        await IdeaTag.update({IdeaTag.tag: "beta"}).where(IdeaTag.tag == "alpha").run()
+        manager = await FILL_TAGS.forwards()
+        await manager.run()
+
+    run(refill())
+    rows = run(Idea.select(Idea.id, Idea.tags).order_by(Idea.id).run())
+    assert rows == [{"id": tagged, "tags": ["zeta", "beta", "mid"]}, {"id": bare, "tags": []}]
 
 
 @pytest.mark.parametrize(
