@@ -87,6 +87,16 @@ async def _form_context(
     }
 
 
+class MergedIdea(NotFoundException):
+    """The idea was merged into another: a 404 where it is acted on, and its page
+    redirects there (the page finds out while reading the idea, with no query of its
+    own)."""
+
+    def __init__(self, into_id: int) -> None:
+        super().__init__()
+        self.into_id = into_id
+
+
 async def detail_context(
     actor: Actor,
     idea_id: int,
@@ -102,8 +112,10 @@ async def detail_context(
 ) -> dict[str, Any]:
     """Everything the idea page shows; blocks of it answer htmx requests."""
     idea = await queries.idea_detail(idea_id, actor.id)
-    if idea is None or idea["merged_into"] is not None:
+    if idea is None:
         raise NotFoundException()
+    if idea["merged_into"] is not None:
+        raise MergedIdea(idea["merged_into"])
     can_merge = can_merge_ideas(actor)
     rounds = await gate_queries.rounds_of_idea(idea_id)
     open_round = next((r for r in rounds if r["status"] == "open"), None)
@@ -215,14 +227,11 @@ class IdeaController(Controller):
     async def show(
         self, request: ActorRequest, idea_id: FromPath[int], comments_page: FromQuery[int] = 1
     ) -> Template | Redirect:
-        target = await queries.merged_into(idea_id)
-        if target is not None:
-            return Redirect(f"/ideas/{target}", status_code=301)
-        return render(
-            request,
-            "ideas/detail.html.jinja2",
-            await detail_context(request.user, idea_id, comments_page),
-        )
+        try:
+            context = await detail_context(request.user, idea_id, comments_page)
+        except MergedIdea as merged:
+            return Redirect(f"/ideas/{merged.into_id}", status_code=301)
+        return render(request, "ideas/detail.html.jinja2", context)
 
     @get("/{idea_id:int}/edit", name="idea_edit")
     async def edit_form(self, request: ActorRequest, idea_id: FromPath[int]) -> Template:

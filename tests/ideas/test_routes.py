@@ -251,6 +251,8 @@ def test_merging_is_for_stewards_and_the_old_address_redirects(
     assert moved.status_code == 301
     assert moved.headers["location"] == f"/ideas/{original}"
     assert "Duplicate" not in browser.get("/ideas").text
+    assert browser.post(f"/ideas/{duplicate}/comments", {"body": "Here?"}).status_code == 404
+    assert browser.get(f"/ideas/{duplicate + original + 1}").status_code == 404
 
 
 def test_a_steward_is_offered_the_ideas_with_similar_titles_to_merge_into(
