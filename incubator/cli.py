@@ -167,13 +167,10 @@ async def _rebuild_search_index() -> int:
     other engine does not carry one)."""
     from incubator.db.transactions import transaction
     from incubator.ideas import search
-    from incubator.ideas.tables import Idea, IdeaTag
+    from incubator.ideas.tables import Idea
 
-    tags: dict[int, list[str]] = {}
-    for row in await IdeaTag.select(IdeaTag.idea, IdeaTag.tag).order_by(IdeaTag.id).run():
-        tags.setdefault(int(row["idea"]), []).append(str(row["tag"]))
     ideas = (
-        await Idea.select(Idea.id, Idea.title, Idea.summary, Idea.description)
+        await Idea.select(Idea.id, Idea.title, Idea.summary, Idea.description, Idea.tags)
         .where(Idea.merged_into.is_null())
         .run()
     )
@@ -183,7 +180,7 @@ async def _rebuild_search_index() -> int:
                 int(idea["id"]),
                 title=idea["title"],
                 summary=idea["summary"],
-                body=idea["description"] + "\n" + " ".join(tags.get(int(idea["id"]), [])),
+                body=idea["description"] + "\n" + " ".join(idea["tags"]),
             )
     return len(ideas)
 

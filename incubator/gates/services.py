@@ -21,7 +21,7 @@ from incubator.gates.rules import tally
 from incubator.gates.tables import Decision, GateRound, PanelMember, RoundStatus, Vote
 from incubator.i18n import gettext as _
 from incubator.ideas.services import is_team_member, live_idea
-from incubator.ideas.tables import Idea, IdeaStatus, IdeaTag, TeamMember
+from incubator.ideas.tables import Idea, IdeaStatus, TeamMember
 from incubator.live import signal
 from incubator.teams.queries import team_panel
 
@@ -56,7 +56,7 @@ async def submit_to_gate(
     if await open_round_of(idea_id) is not None:
         raise ValidationFailed({"gate": _("This idea is already waiting for a decision.")})
     row = (
-        await Idea.select(Idea.title, Idea.summary, Idea.description, Idea.stage)
+        await Idea.select(Idea.title, Idea.summary, Idea.description, Idea.stage, Idea.tags)
         .where(Idea.id == idea_id)
         .first()
         .run()
@@ -78,9 +78,6 @@ async def submit_to_gate(
                     )
                 }
             )
-    tags = [
-        t["tag"] for t in await IdeaTag.select(IdeaTag.tag).where(IdeaTag.idea == idea_id).run()
-    ]
     previous = await GateRound.count().where(GateRound.idea == idea_id).run()
     try:
         async with transaction():
@@ -100,7 +97,7 @@ async def submit_to_gate(
                     "title": row["title"],
                     "summary": row["summary"],
                     "description": row["description"],
-                    "tags": tags,
+                    "tags": row["tags"],
                 },
                 opened_by=actor.id,
                 opened_at=now,

@@ -140,8 +140,6 @@ def _card_extras(viewer_id: int) -> QueryString:
 def _card(row: dict[str, Any], viewer_id: int) -> dict[str, Any]:
     """A row fetched with _card_extras, ready to show this viewer."""
     row.pop("matching", None)
-    if isinstance(tags := row["tags"], str):  # SQLite keeps arrays as JSON text
-        row["tags"] = json.loads(tags)
     row["supported"] = bool(row["supported"])
     return mask(row, viewer_id, on_team=bool(row["on_team"]))
 
