@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.query import Select
+
 from incubator.db.pagination import Page, clamp_page
 from incubator.gates import pipelines
 from incubator.gates.tables import GateRound, PanelMember, RoundStatus, Vote
@@ -30,6 +32,18 @@ _ROUND_CARD = (
 
 def _loads(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+def due_rounds(now: datetime, limit: int) -> Select[Any]:
+    """Open rounds past their deadline, the longest overdue first: what the scheduler
+    sweeps on every pass. It reads the index of open rounds only (a migration's), so a
+    pass costs the same however many rounds the portal has ever run."""
+    return (
+        GateRound.select(GateRound.id)
+        .where((GateRound.status == RoundStatus.OPEN.value) & (GateRound.closes_at <= now))
+        .order_by(GateRound.closes_at)
+        .limit(limit)
+    )
 
 
 async def rounds_of_idea(idea_id: int) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from incubator.errors import NotAllowed, NotFound, ValidationFailed
 from incubator.events import PanelInvited, RoundDecided, RoundEscalated, publish
 from incubator.gates import pipelines
 from incubator.gates.panel import draw_panel
+from incubator.gates.queries import due_rounds
 from incubator.gates.rules import tally
 from incubator.gates.tables import Decision, GateRound, PanelMember, RoundStatus, Vote
 from incubator.i18n import gettext as _
@@ -414,15 +415,8 @@ async def sweep_due_rounds(*, now: datetime | None = None, limit: int = 200) -> 
     """Decide every open round past its deadline (extend once, then no quorum). Safe to
     run in several processes at once: each decision is a conditional update."""
     now = now or utcnow()
-    due = (
-        await GateRound.select(GateRound.id)
-        .where((GateRound.status == RoundStatus.OPEN.value) & (GateRound.closes_at <= now))
-        .order_by(GateRound.closes_at)
-        .limit(limit)
-        .run()
-    )
     results: dict[int, str] = {}
-    for row in due:
+    for row in await due_rounds(now, limit).run():
         outcome = await decide_round(row["id"], now=now)
         if outcome is not None:
             results[row["id"]] = outcome
