@@ -390,6 +390,21 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
     for report in scale.reports:
         lines.append(_cpu_row(f"Board, {report.workers} worker(s)", report.board, _wall))
         lines.append(_cpu_row(f"Votes, {report.workers} worker(s)", report.votes, _wall))
+    lines += [
+        "",
+        "The same CPU per request, in microseconds (median over the runs), and what it "
+        "bounds: with one worker using a share *m* of the machine, a second worker can at "
+        "most give 200% / *m* times the throughput unless each request costs less with "
+        "two; any rise in a request's cost with two lowers that further.",
+        "",
+        "| Load | server | PostgreSQL | wrk, Redis, clock | whole machine | at most × 1 worker |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for report in scale.reports:
+        bounded = report is first
+        for name, loads in (("Board", report.board), ("Votes", report.votes)):
+            label = f"{name}, {report.workers} worker(s)"
+            lines.append(_per_request_row(label, loads, bounded=bounded))
     integrity = scale.integrity
     lines += [
         "",
@@ -423,6 +438,23 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
     text = "\n".join(lines)
     write_part(output, "scale-out", text)
     return text
+
+
+def _per_request_row(label: str, loads: list[Load], *, bounded: bool) -> str:
+    """CPU microseconds per request by who spent them and, for the first worker count,
+    the ceiling of the ratio its share of the machine allows (the cores / share used)."""
+
+    def micros(spent: Callable[[Cpu], float]) -> float:
+        return median(spent(load.cpu) / max(load.result.requests, 1) * 1e6 for load in loads)
+
+    share = median(load.cpu.machine_busy / _wall(load) for load in loads)
+    bound = f"{(os.cpu_count() or 1) / share:.2f}×" if bounded and share else "—"
+    return (
+        f"| {label} | {micros(lambda cpu: cpu.server):,.0f} "
+        f"| {micros(lambda cpu: cpu.postgres):,.0f} "
+        f"| {micros(lambda cpu: cpu.wrk + cpu.redis + cpu.clock):,.0f} "
+        f"| {micros(lambda cpu: cpu.machine_busy):,.0f} | {bound} |"
+    )
 
 
 def _wall(load: Load) -> float:
