@@ -106,12 +106,11 @@ async def _index(idea_id: int, clean: _Clean) -> None:
 
 
 async def _set_tags(idea_id: int, tags: list[str]) -> None:
-    """The IdeaTag rows (which the tag filter searches) and the list in the idea's row
-    (which cards show); in the caller's transaction."""
+    """The IdeaTag rows, which the tag filter searches; the callers write the same list
+    into the idea's row (which cards show) in the same transaction."""
     await IdeaTag.delete().where(IdeaTag.idea == idea_id).run()
     if tags:
         await IdeaTag.insert(*(IdeaTag(idea=idea_id, tag=tag) for tag in tags)).run()
-    await Idea.update({Idea.tags: tags}).where(Idea.id == idea_id).run()
 
 
 async def propose_idea(actor: Actor, draft: IdeaDraft) -> int:
@@ -125,6 +124,7 @@ async def propose_idea(actor: Actor, draft: IdeaDraft) -> int:
             challenge=clean.challenge_id,
             author=actor.id,
             blind=draft.blind,
+            tags=clean.tags,
         )
         await idea.save().run()
         await _set_tags(idea.id, clean.tags)
@@ -198,6 +198,7 @@ async def edit_idea(actor: Actor, idea_id: int, draft: IdeaDraft) -> None:
                     Idea.summary: clean.summary,
                     Idea.description: clean.description,
                     Idea.challenge: clean.challenge_id,
+                    Idea.tags: clean.tags,
                     Idea.updated_at: datetime.now(UTC),
                 }
             )
