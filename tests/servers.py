@@ -140,9 +140,14 @@ class Serve:
 
 
 def _socket_inodes(pid: int) -> set[str]:
-    """The sockets the process holds open, by inode (Linux's /proc)."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    """The sockets the process holds open, by inode (Linux's /proc); none once it has
+    ended (a worker just killed can still be listed as a child while it exits)."""
+    inodes: set[str] = set()
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:
+        return inodes
+    for fd in descriptors:
         try:
             target = os.readlink(fd)
         except OSError:  # closed meanwhile
