@@ -60,6 +60,7 @@ from incubator.web.errors import EXCEPTION_HANDLERS
 from incubator.web.flood_guard import FloodGuardMiddleware
 from incubator.web.forms import refuse_what_the_database_cannot_hold
 from incubator.web.health import healthz
+from incubator.web.identities import IdentityCache
 from incubator.web.live import LiveSignalsMiddleware, channels_plugin, live_events
 from incubator.web.locale import LocaleMiddleware
 from incubator.web.query_count import QueryCountMiddleware
@@ -134,7 +135,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     templates = template_config(
         settings.templates_dir, settings.static_dir, auto_reload=not settings.is_production
     )
-    auth = session_auth(signed_in_actor, actor_for_token, secure_cookies=settings.secure_cookies)
+    auth = session_auth(
+        IdentityCache(signed_in_actor), actor_for_token, secure_cookies=settings.secure_cookies
+    )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.auth_posts_per_minute),
         store="rate-limit",

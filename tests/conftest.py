@@ -186,8 +186,11 @@ class Browser:
         )
 
     def login(self, email: str, password: str = PASSWORD) -> Any:
+        """Sign in and land on the page the answer sends to, as a browser does (the
+        worker reads who signed in there, and keeps it for the pages after)."""
         response = self.post("/login", {"email": email, "password": password})
         assert response.status_code == 303, response.text
+        assert self.get(response.headers["location"]).status_code == 200
         return response
 
 

@@ -21,6 +21,7 @@ from incubator.errors import NotAllowed, NotFound, ValidationFailed
 from incubator.i18n import SUPPORTED_LOCALES
 from incubator.i18n import gettext as _
 from incubator.tags import TAG_MAX_LENGTH, parse_tags
+from incubator.web.identities import identities_changed
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_MAX = 120
@@ -230,12 +231,14 @@ async def update_profile(actor: Actor, change: ProfileChange) -> None:
             .run()
         )
         await _set_skills(actor.id, skills)
+        await identities_changed(actor.id)
 
 
 async def set_locale(person_id: int, locale: str) -> None:
     if locale not in SUPPORTED_LOCALES:
         raise ValidationFailed({"locale": _("Choose English or French.")})
     await Person.update({Person.locale: locale}).where(Person.id == person_id).run()
+    await identities_changed(person_id)
 
 
 async def set_roles(actor: Actor, person_id: int, roles: Iterable[str]) -> list[str]:
@@ -276,6 +279,7 @@ async def set_roles(actor: Actor, person_id: int, roles: Iterable[str]) -> list[
                 subject_id=person_id,
                 data={"before": before, "after": wanted},
             )
+            await identities_changed(person_id)
     return wanted
 
 
@@ -314,5 +318,6 @@ async def create_admin(*, email: str, password: str, name: str) -> Person:
                 subject_id=person.id,
                 data={"before": before, "after": everything, "reason": "createadmin"},
             )
+            await identities_changed(person.id)
         person.roles = everything
     return person

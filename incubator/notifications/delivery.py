@@ -24,6 +24,7 @@ from incubator.notifications.tables import (
     OutboxMessage,
 )
 from incubator.settings import get_settings
+from incubator.web.identities import identities_changed
 from incubator.web.templating import build_environment
 
 
@@ -90,6 +91,7 @@ async def deliver(
         ).run()
         for person in wanted:
             signal(f"person:{person}", "unread")
+        await identities_changed(*wanted)  # their unread count
     by_mail = [person for person, delivery in chosen.items() if delivery == Delivery.EMAIL.value]
     if by_mail:
         people = (

@@ -7,6 +7,7 @@ from incubator.errors import ValidationFailed
 from incubator.i18n import gettext as _
 from incubator.notifications.messages import KINDS
 from incubator.notifications.tables import Delivery, Notification, NotificationPreference
+from incubator.web.identities import identities_changed
 
 
 async def mark_all_read(person_id: int) -> None:
@@ -15,6 +16,7 @@ async def mark_all_read(person_id: int) -> None:
         .where((Notification.recipient == person_id) & Notification.read_at.is_null())
         .run()
     )
+    await identities_changed(person_id)  # the unread count in their header
 
 
 def _check_preference(kind: str, delivery: str) -> None:

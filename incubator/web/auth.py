@@ -17,10 +17,15 @@ from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.session_auth import SessionAuth
 from litestar.security.session_auth.middleware import SessionAuthMiddleware
 
+from incubator.web.identities import IdentityCache
 from incubator.web.locale import SESSION_LOCALE_KEY
-from incubator.web.sessions import RotatingSessionConfig, rotate_session_id
+from incubator.web.sessions import (
+    SESSION_PERSON_KEY,
+    RotatingSessionConfig,
+    identity_version,
+    rotate_session_id,
+)
 
-SESSION_PERSON_KEY = "person_id"
 # Handlers opt out of sign-in with `opt={"public": True}`; these paths have no handler of ours.
 PUBLIC_PATH_PATTERNS = ["^/static/", "^/schema"]
 
@@ -34,9 +39,6 @@ class Identity(Protocol):
 
     @property
     def roles(self) -> frozenset[str]: ...
-
-
-LoadIdentity = Callable[[int], Awaitable[Identity | None]]
 
 
 LoadTokenIdentity = Callable[[str], Awaitable[Identity | None]]
@@ -62,13 +64,18 @@ def _with_bearer_tokens(load_token: LoadTokenIdentity) -> type[SessionAuthMiddle
 
 
 def session_auth(
-    load_identity: LoadIdentity, load_token: LoadTokenIdentity, *, secure_cookies: bool
+    identities: IdentityCache[Identity], load_token: LoadTokenIdentity, *, secure_cookies: bool
 ) -> SessionAuth[Any, Any]:
     async def retrieve(
-        session: dict[str, Any], _connection: ASGIConnection[Any, Any, Any, Any]
+        session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]
     ) -> Any:
         person_id = session.get(SESSION_PERSON_KEY)
-        return await load_identity(person_id) if isinstance(person_id, int) else None
+        if not isinstance(person_id, int):
+            return None
+        version = identity_version(connection, person_id)
+        if version is None:
+            return await identities.fresh(person_id)
+        return await identities.get(person_id, version.value)
 
     return SessionAuth[Any, Any](
         retrieve_user_handler=retrieve,

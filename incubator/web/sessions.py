@@ -1,5 +1,7 @@
 """Server-side sessions whose id is replaced when privileges change (at sign-in), and
-which are written back only when they change or are due for renewal.
+which are written back only when they change or are due for renewal. A signed-in
+session's id starts with its person's id, so the session and that person's identity
+version (see `identities`) are read in one round trip.
 
 Litestar keeps the id from the cookie for the life of the session; a fixed id lets
 anyone who planted a cookie before sign-in ride the session after it. It also writes
@@ -9,6 +11,7 @@ thread hops per page. Here an unchanged session is renewed at most every few min
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +23,16 @@ from litestar.middleware.session.server_side import (
 )
 from litestar.types import Message, ScopeSession
 
-from incubator.web.stores import store_unavailable
+from incubator.web.identities import STORE as IDENTITY_STORE
+from incubator.web.identities import version_key
+from incubator.web.stores import read_together, store_unavailable
 
 _ROTATE = "incubator.rotate_session_id"
 _LOADED = "incubator.session_as_loaded"
 _STORE_DOWN = "incubator.session_store_down"
+_IDENTITY_VERSION = "incubator.identity_version"
+_PERSON_PREFIX = re.compile(r"([0-9]{1,12})-")
+SESSION_PERSON_KEY = "person_id"
 _RENEWED_AT = "_renewed_at"
 RENEW_EVERY_SECONDS = 300
 
@@ -32,6 +40,24 @@ RENEW_EVERY_SECONDS = 300
 def rotate_session_id(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     """Ask for a fresh session id on this response; the old one is destroyed."""
     connection.scope.setdefault("state", {})[_ROTATE] = True
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityVersion:
+    """The person's identity version read with the session (None: never changed)."""
+
+    value: bytes | None
+
+
+def identity_version(
+    connection: ASGIConnection[Any, Any, Any, Any], person_id: int
+) -> IdentityVersion | None:
+    """The version read with this person's session, or None when it was not read (a
+    session id from before ids named their person)."""
+    read: tuple[int, bytes | None] | None = connection.scope.get("state", {}).get(_IDENTITY_VERSION)
+    if read is None or read[0] != person_id:
+        return None
+    return IdentityVersion(read[1])
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -49,7 +75,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         if state.pop(_ROTATE, False):
             if old_id := connection.cookies.get(self.config.key):
                 await self.delete(old_id, store=self.config.get_store_from_app(connection.app))
-            state[f"{_ROTATE}.new"] = self.generate_session_id()
+            state[f"{_ROTATE}.new"] = self._new_id(scope_session)
         elif isinstance(scope_session, dict) and self._unchanged_and_fresh(scope_session, state):
             return
         if isinstance(scope_session, dict):
@@ -62,21 +88,43 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             return False
         return time.time() - int(session.get(_RENEWED_AT, 0)) < RENEW_EVERY_SECONDS
 
+    def _new_id(self, session: ScopeSession) -> str:
+        token = self.generate_session_id()
+        person_id = session.get(SESSION_PERSON_KEY) if isinstance(session, dict) else None
+        return f"{person_id}-{token}" if isinstance(person_id, int) else token
+
     async def load_from_connection(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> dict[str, Any]:
-        """The stored session, remembering its bytes to tell later whether it changed."""
+        """The stored session, remembering its bytes to tell later whether it changed, and
+        the identity version of the person its id names, read together."""
         if session_id := connection.cookies.get(self.config.key):
-            store = self.config.get_store_from_app(connection.scope["app"])
+            app = connection.scope["app"]
+            store = self.config.get_store_from_app(app)
+            named = _PERSON_PREFIX.match(session_id)
+            state = connection.scope.setdefault("state", {})
             try:
-                data = await self.get(session_id, store=store)
+                if named is None:
+                    data, version = await self.get(session_id, store=store), None
+                else:
+                    data, version = await read_together(
+                        [
+                            (store, session_id),
+                            (app.stores.get(IDENTITY_STORE), version_key(int(named[1]))),
+                        ]
+                    )
             except Exception as error:
                 if store_unavailable(error):
-                    connection.scope.setdefault("state", {})[_STORE_DOWN] = True
+                    state[_STORE_DOWN] = True
                 raise
             if data is not None:
-                connection.scope.setdefault("state", {})[_LOADED] = data
-                return self.deserialize_data(data)
+                state[_LOADED] = data
+                session = self.deserialize_data(data)
+                # Only the session's own person: an id whose prefix was edited names no
+                # stored session.
+                if named is not None and session.get(SESSION_PERSON_KEY) == int(named[1]):
+                    state[_IDENTITY_VERSION] = (int(named[1]), version)
+                return session
         return {}
 
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:

@@ -69,7 +69,27 @@ async def ideas_to_support(count: int) -> dict[str, Any]:
     return {"author": author, "ideas": made}
 
 
+async def admin_and_member() -> dict[str, Any]:
+    """An administrator and a member without roles, both able to sign in."""
+    from incubator.accounts import services as accounts
+
+    admin_email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    await accounts.create_admin(email=admin_email, password="a long password", name="Root")
+    member = await _person("Mona", "Design")
+    member_email = await _email_of(member)
+    return {"admin": admin_email, "member": member_email, "member_id": member}
+
+
+async def _email_of(person_id: int) -> str:
+    from incubator.accounts.tables import Person
+
+    row = await Person.select(Person.email).where(Person.id == person_id).first().run()
+    assert row is not None
+    return str(row["email"])
+
+
 SEEDS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
+    "admin_and_member": admin_and_member,
     "due_round": due_round,
     "ideas_to_support": ideas_to_support,
 }

@@ -3,9 +3,10 @@
 Every test here talks HTTP to separate `incubator serve` processes, each on its own port,
 sharing one database (a PostgreSQL database of this module's own, or one SQLite file) and
 one Redis database, as the workers of a deployment do: a person signed in through worker
-A is signed in on worker B; the sign-in throttle and the flood guard count requests on
-both; both run the scheduler loop and a due round is decided once; and a worker told to
-stop finishes the requests it has accepted before it exits.
+A is signed in on worker B, and a role given through B holds on A at once; the sign-in
+throttle and the flood guard count requests on both; both run the scheduler loop and a
+due round is decided once; and a worker told to stop finishes the requests it has
+accepted before it exits.
 
 One pair of workers, started as `incubator serve` runs by default (scheduler on), serves
 most tests; the flood guard's test has a pair of its own with a low limit. The
@@ -181,6 +182,42 @@ def test_signed_in_through_a_a_person_uses_b_and_signing_out_on_b_ends_it_on_a(
     finally:
         ada.close()
         bob.close()
+
+
+def test_a_role_given_through_b_holds_on_a_at_the_next_request(
+    workers: Workers, backend: SharedBackend
+) -> None:
+    """Each worker keeps who is signed in between requests (web/identities): a change
+    made through one worker must reach the other's at once, through Redis."""
+    a, b = workers.a, workers.b
+    made = seed(backend, "admin_and_member")
+    admin, member = Browser(), Browser()
+    try:
+        assert (
+            member.post(a, "/login", {"email": made["member"], "password": PASSWORD}).status_code
+            == 303
+        )
+        for server in (a, b):  # both workers now keep her identity, without the role
+            assert member.get(server, "/admin/people").status_code == 403
+            assert member.get(server, "/admin/people").status_code == 403
+
+        assert (
+            admin.post(b, "/login", {"email": made["admin"], "password": PASSWORD}).status_code
+            == 303
+        )
+        given = admin.post(b, f"/admin/people/{made['member_id']}/roles", {"roles": "admin"})
+        assert given.status_code == 303, given.text
+
+        assert member.get(a, "/admin/people").status_code == 200
+        assert member.get(b, "/admin/people").status_code == 200
+
+        taken = admin.post(a, f"/admin/people/{made['member_id']}/roles", {})
+        assert taken.status_code == 303, taken.text
+        assert member.get(b, "/admin/people").status_code == 403
+        assert member.get(a, "/admin/people").status_code == 403
+    finally:
+        admin.close()
+        member.close()
 
 
 def test_failed_passwords_on_both_workers_add_up_to_one_lockout(workers: Workers) -> None:
