@@ -33,7 +33,7 @@ from litestar.stores.base import Store
 from incubator.db.jobs import hold_lease, release_lease
 from incubator.db.transactions import after_commit
 from incubator.settings import get_settings
-from incubator.web.stores import build_stores
+from incubator.web.stores import shared_store
 
 logger = logging.getLogger(__name__)
 Figures = dict[str, Any]
@@ -178,7 +178,7 @@ def shared_cache() -> SnapshotCache:
     loop = asyncio.get_running_loop()
     fresh_for = timedelta(seconds=get_settings().pipeline_cache_seconds)
     if (cache := _caches.get(loop)) is None:
-        cache = _caches[loop] = SnapshotCache(build_stores(get_settings())["pipeline"], fresh_for)
+        cache = _caches[loop] = SnapshotCache(shared_store("pipeline"), fresh_for)
     cache.fresh_for = fresh_for
     return cache
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
@@ -11,6 +12,7 @@ from litestar import Litestar
 
 from incubator.app import create_app
 from incubator.settings import get_settings
+from incubator.web.stores import CountingRedisStore, read_together
 from tests.conftest import Browser, Persona
 from tests.web.conftest import REDIS_URL
 
@@ -48,3 +50,31 @@ def test_the_login_throttle_holds_across_workers(
     wrong = {"email": personas["ada"].email, "password": "wrong password"}
     statuses = [workers[attempt % 2].post("/login", wrong).status_code for attempt in range(6)]
     assert statuses == [400] * 5 + [429]
+
+
+def test_a_session_and_its_persons_version_come_in_one_round_trip(
+    redis_db: redis.Redis,
+) -> None:
+    """What every signed-in request reads first (web/sessions.py): one MGET, not two GETs."""
+
+    async def read() -> list[bytes | None]:
+        root = CountingRedisStore.with_client(url=REDIS_URL, namespace="incubator")
+        sessions, identities = root.with_namespace("sessions"), root.with_namespace("identities")
+        await sessions.set("7-abc", b"the session")
+        await identities.set("person:7", b"v2")
+        try:
+            return await read_together(
+                [(sessions, "7-abc"), (identities, "person:7"), (identities, "person:8")]
+            )
+        finally:
+            await root._redis.aclose()
+
+    before = cast("dict[str, dict[str, int]]", redis_db.info("commandstats"))
+    assert asyncio.run(read()) == [b"the session", b"v2", None]
+    after = cast("dict[str, dict[str, int]]", redis_db.info("commandstats"))
+    calls = {
+        name: after.get(f"cmdstat_{name}", {}).get("calls", 0)
+        - before.get(f"cmdstat_{name}", {}).get("calls", 0)
+        for name in ("mget", "get")
+    }
+    assert calls == {"mget": 1, "get": 0}
