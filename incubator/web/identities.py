@@ -8,7 +8,8 @@ identity says replaces once it has committed: their roles, name, language, or th
 notifications counted in their badge. A request reads the version in the same store
 round trip as its session (the session id names the person, see `sessions`), and uses
 the identity kept only if it was read at that version. A change made outside the
-portal's services (SQL by hand) shows within `MAX_AGE_SECONDS`.
+portal's services (SQL by hand), or a version evicted from a full Redis, shows within
+`MAX_AGE_SECONDS`.
 """
 
 from __future__ import annotations
