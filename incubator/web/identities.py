@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Generic, TypeVar
 
 from incubator.db.transactions import after_commit
-from incubator.web.stores import shared_store
+from incubator.web.stores import shared_store, write_together
 
 STORE = "identities"
 MAX_AGE_SECONDS = 60.0
@@ -83,8 +83,7 @@ async def identities_changed(*person_ids: int) -> None:
         return
 
     async def replace_versions() -> None:
-        store = shared_store(STORE)
-        for person_id in set(person_ids):
-            await store.set(version_key(person_id), uuid.uuid4().hex, VERSION_LIFETIME)
+        versions = {version_key(person_id): uuid.uuid4().hex for person_id in person_ids}
+        await write_together(shared_store(STORE), versions, VERSION_LIFETIME)
 
     await after_commit(replace_versions)

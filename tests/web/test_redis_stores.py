@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import cast
 
 import redis
@@ -12,7 +13,7 @@ from litestar import Litestar
 
 from incubator.app import create_app
 from incubator.settings import get_settings
-from incubator.web.stores import CountingRedisStore, read_together
+from incubator.web.stores import CountingRedisStore, read_together, write_together
 from tests.conftest import Browser, Persona
 from tests.web.conftest import REDIS_URL
 
@@ -78,3 +79,27 @@ def test_a_session_and_its_persons_version_come_in_one_round_trip(
         for name in ("mget", "get")
     }
     assert calls == {"mget": 1, "get": 0}
+
+
+def test_versions_written_together_each_expire(redis_db: redis.Redis) -> None:
+    """write_together (the identity versions of everyone a notification reaches) keeps
+    each key's expiry, as one `set` per key would."""
+
+    async def write() -> None:
+        root = CountingRedisStore.with_client(url=REDIS_URL, namespace="incubator")
+        try:
+            await write_together(
+                root.with_namespace("identities"),
+                {"person:1": "a", "person:2": b"b"},
+                timedelta(days=2),
+            )
+        finally:
+            await root._redis.aclose()
+
+    asyncio.run(write())
+    assert redis_db.mget(["incubator_identities:person:1", "incubator_identities:person:2"]) == [
+        b"a",
+        b"b",
+    ]
+    for key in ("incubator_identities:person:1", "incubator_identities:person:2"):
+        assert 2 * 86_400 - 60 < cast("int", redis_db.ttl(key)) <= 2 * 86_400
