@@ -72,7 +72,7 @@ def session_auth(
         person_id = session.get(SESSION_PERSON_KEY)
         if not isinstance(person_id, int):
             return None
-        version = identity_version(connection, person_id)
+        version = identity_version(connection)
         if version is None:
             return await identities.fresh(person_id)
         return await identities.get(person_id, version.value)

@@ -49,15 +49,11 @@ class IdentityVersion:
     value: bytes | None
 
 
-def identity_version(
-    connection: ASGIConnection[Any, Any, Any, Any], person_id: int
-) -> IdentityVersion | None:
-    """The version read with this person's session, or None when it was not read (a
-    session id from before ids named their person)."""
-    read: tuple[int, bytes | None] | None = connection.scope.get("state", {}).get(_IDENTITY_VERSION)
-    if read is None or read[0] != person_id:
-        return None
-    return IdentityVersion(read[1])
+def identity_version(connection: ASGIConnection[Any, Any, Any, Any]) -> IdentityVersion | None:
+    """The version of the session's person, read with the session; None when it was not
+    read (a session id from before ids named their person)."""
+    version: IdentityVersion | None = connection.scope.get("state", {}).get(_IDENTITY_VERSION)
+    return version
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -123,7 +119,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 # Only the session's own person: an id whose prefix was edited names no
                 # stored session.
                 if named is not None and session.get(SESSION_PERSON_KEY) == int(named[1]):
-                    state[_IDENTITY_VERSION] = (int(named[1]), version)
+                    state[_IDENTITY_VERSION] = IdentityVersion(version)
                 return session
         return {}
 

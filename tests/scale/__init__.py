@@ -21,10 +21,12 @@ from typing import Any
 GO_SCORES = {"customer_value": "4", "feasibility": "4", "strategic_fit": "3"}
 
 
-async def _person(name: str, department: str, password: str = "a long password") -> int:
+async def _person(
+    name: str, department: str, password: str = "a long password", *, email: str | None = None
+) -> int:
     from incubator.accounts import services as accounts
 
-    email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    email = email or f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
     person = await accounts.register(
         email=email, name=name, password=password, department=department
     )
@@ -75,17 +77,9 @@ async def admin_and_member() -> dict[str, Any]:
 
     admin_email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
     await accounts.create_admin(email=admin_email, password="a long password", name="Root")
-    member = await _person("Mona", "Design")
-    member_email = await _email_of(member)
+    member_email = f"mona-{uuid.uuid4().hex[:8]}@example.com"
+    member = await _person("Mona", "Design", email=member_email)
     return {"admin": admin_email, "member": member_email, "member_id": member}
-
-
-async def _email_of(person_id: int) -> str:
-    from incubator.accounts.tables import Person
-
-    row = await Person.select(Person.email).where(Person.id == person_id).first().run()
-    assert row is not None
-    return str(row["email"])
 
 
 SEEDS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
