@@ -50,6 +50,12 @@ def recording_queries() -> Iterator[list[str]]:
         _recorded.reset(token)
 
 
+def recording() -> list[str] | None:
+    """Where this task's SQL is being collected, if it is: for work done on its behalf in
+    another task (incubator.ideas.supports), to be counted as its own."""
+    return _recorded.get()
+
+
 def _record(querystring: QueryString | str) -> None:
     queries = _recorded.get()
     if queries is not None:

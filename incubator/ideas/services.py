@@ -14,7 +14,7 @@ from incubator.db.transactions import is_sqlite, transaction
 from incubator.discussion import services as discussion
 from incubator.errors import NotAllowed, NotFound, ValidationFailed
 from incubator.i18n import gettext as _
-from incubator.ideas import search
+from incubator.ideas import search, supports
 from incubator.ideas.policies import can_edit_idea, can_merge_ideas, can_support_idea
 from incubator.ideas.tables import Idea, IdeaTag, Support, TeamMember, TeamRole
 from incubator.live import signal
@@ -221,8 +221,9 @@ async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
     """Support the idea, or withdraw the support; returns (supports now, count).
 
     The unique index on (person, idea) and the counter moving in the same statement or
-    transaction keep the count exact however many people press at once."""
-    count = await _add_support(actor.id, idea_id)
+    transaction keep the count exact however many people press at once. A new support is
+    written together with the other presses of the moment (incubator.ideas.supports)."""
+    count = await supports.add_support(actor.id, idea_id)
     if count is not None:
         signal(f"idea:{idea_id}", "support")
         return True, count
@@ -232,6 +233,9 @@ async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
     if not can_support_idea(actor, row["author"]):
         raise NotAllowed(_("You cannot support your own idea: ask colleagues to."))
     async with transaction():
+        if not is_sqlite():
+            # The idea first, as a batch of new supports locks it (incubator.ideas.supports).
+            await Idea.select(Idea.id).where(Idea.id == idea_id).lock_rows().run()
         withdrawn = (
             await Support.delete()
             .where((Support.person == actor.id) & (Support.idea == idea_id))
@@ -259,48 +263,6 @@ async def toggle_support(actor: Actor, idea_id: int) -> tuple[bool, int]:
         )
     signal(f"idea:{idea_id}", "support")
     return supported, int(counted[0]["support_count"])
-
-
-# The common press, a new support of someone else's live idea, in one statement: the
-# support and the counter move together (a statement is atomic) with no transaction to
-# begin and commit around them.
-_ADD_SUPPORT_POSTGRES = """
-WITH added AS (
-    INSERT INTO support (person, idea, created_at)
-    SELECT {}, id, {} FROM idea WHERE id = {} AND merged_into IS NULL AND author <> {}
-    ON CONFLICT DO NOTHING
-    RETURNING idea
-)
-UPDATE idea SET support_count = support_count + 1
-WHERE id = (SELECT idea FROM added)
-RETURNING support_count
-"""
-# SQLite has no writing CTE: the same two changes in one IMMEDIATE transaction.
-_ADD_SUPPORT_SQLITE = """
-INSERT INTO support (person, idea, created_at)
-SELECT {}, id, {} FROM idea WHERE id = {} AND merged_into IS NULL AND author <> {}
-ON CONFLICT DO NOTHING
-RETURNING idea
-"""
-
-
-async def _add_support(person_id: int, idea_id: int) -> int | None:
-    """Add this person's support to a live idea of someone else's; the new count, or None
-    when nothing was added (already supported, their own idea, merged or missing)."""
-    args = (person_id, datetime.now(UTC), idea_id, person_id)
-    if not is_sqlite():
-        counted = await Idea.raw(_ADD_SUPPORT_POSTGRES, *args).run()
-        return int(counted[0]["support_count"]) if counted else None
-    async with transaction():
-        if not await Idea.raw(_ADD_SUPPORT_SQLITE, *args).run():
-            return None
-        counted = await (
-            Idea.update({Idea.support_count: Idea.support_count + 1})
-            .where(Idea.id == idea_id)
-            .returning(Idea.support_count)
-            .run()
-        )
-    return int(counted[0]["support_count"])
 
 
 async def comment_on_idea(
