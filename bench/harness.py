@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
@@ -731,6 +731,12 @@ class VoteIntegrity:
     stored_in_flight: int  # rows for votes that were unanswered when wrk stopped
     stored_unsent: int
     miscounted_ideas: int
+
+    @classmethod
+    def combined(cls, parts: list[VoteIntegrity]) -> VoteIntegrity:
+        """The checks of several loads, each on its own ideas, as one."""
+        fields = zip(*(astuple(part) for part in parts), strict=True)
+        return cls(*(sum(values) for values in fields))
 
     @property
     def passed(self) -> bool:

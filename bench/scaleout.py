@@ -28,7 +28,6 @@ from harness import (
     CONNECTIONS,
     DATA_DIR,
     INCUBATOR,
-    VOTES_PER_SECOND_CAP,
     WRK_THREADS,
     BenchError,
     Database,
@@ -244,6 +243,30 @@ async def settle(url: str) -> None:
         await connection.close()
 
 
+class FreshVotes:
+    """Every vote load on ideas the bench person has not supported: each load's votes are
+    checked against the database, then withdrawn, so a fast server never runs out of
+    ideas and every load finds the data set as seeded."""
+
+    def __init__(self, db: Database, person_id: int, ideas: list[int]) -> None:
+        self.db, self.person_id, self.ideas = db, person_id, ideas
+        self.checked: list[VoteIntegrity] = []
+
+    @contextlib.asynccontextmanager
+    async def ledger(self) -> AsyncIterator[VoteLedger]:
+        baseline = await self.db.value("SELECT COALESCE(MAX(id), 0) FROM support")
+        ledger = VoteLedger(list(self.ideas))
+        try:
+            yield ledger
+            await asyncio.sleep(1)  # what wrk left in flight is finished
+            self.checked.append(await check_votes(self.db, self.person_id, baseline, ledger))
+        finally:
+            await withdraw_bench_votes(self.db, self.person_id, baseline)
+
+    def integrity(self) -> VoteIntegrity:
+        return VoteIntegrity.combined(self.checked)
+
+
 class Measured:
     """One server under test (N workers) and its loads, taken in turn with the others'."""
 
@@ -259,28 +282,38 @@ class Measured:
             work,
         )
 
-    async def load(self, ledger: VoteLedger, *, vote: bool, seconds: int) -> Load:
+    async def board(self, seconds: int) -> Load:
         await settle(self.url)
-        allocation = None
-        if vote:
-            allocation = ledger.allocate(VOTES_PER_SECOND_CAP * seconds, WRK_THREADS)
         async with self.meter.measuring() as cpu:
             result = await run_wrk(
-                self.base + ("/" if vote else "/ideas"),
-                self.session.htmx_post_headers() if vote else self.session.headers(),
+                self.base + "/ideas",
+                self.session.headers(),
                 seconds=seconds,
                 connections=CONNECTIONS,
-                vote_ids=allocation,
                 work=self.work,
             )
-        if allocation is not None:
-            ledger.settle(allocation, result)
         await asyncio.sleep(1)  # what wrk left in flight is finished
+        return Load(result, cpu[0])
+
+    async def votes(self, fresh: FreshVotes, seconds: int) -> Load:
+        await settle(self.url)
+        async with fresh.ledger() as ledger:
+            allocation = ledger.allocate(len(ledger.pool), WRK_THREADS)
+            async with self.meter.measuring() as cpu:
+                result = await run_wrk(
+                    self.base + "/",
+                    self.session.htmx_post_headers(),
+                    seconds=seconds,
+                    connections=CONNECTIONS,
+                    vote_ids=allocation,
+                    work=self.work,
+                )
+            ledger.settle(allocation, result)
         return Load(result, cpu[0])
 
 
 async def measure_side_by_side(
-    counts: list[int], url: str, redis_url: str, args: argparse.Namespace, ledger: VoteLedger
+    counts: list[int], url: str, redis_url: str, args: argparse.Namespace, fresh: FreshVotes
 ) -> list[WorkersReport]:
     """A server for each worker count, all up at once (an idle one costs nothing) and
     loaded one at a time, in turn: board on each, then votes on each, round after
@@ -301,17 +334,13 @@ async def measure_side_by_side(
             measured.append(Measured(workers, base, meter, session, url, WORK_DIR))
         log(f"postgres + redis: {', '.join(map(str, counts))} worker(s) on {url}")
         for server in measured:
-            await server.load(ledger, vote=False, seconds=args.warmup)
-            await server.load(ledger, vote=True, seconds=args.warmup)
+            await server.board(args.warmup)
+            await server.votes(fresh, args.warmup)
         for _ in range(args.rounds):
             for server in measured:
-                server.report.board.append(
-                    await server.load(ledger, vote=False, seconds=args.duration)
-                )
+                server.report.board.append(await server.board(args.duration))
             for server in measured:
-                server.report.votes.append(
-                    await server.load(ledger, vote=True, seconds=args.duration)
-                )
+                server.report.votes.append(await server.votes(fresh, args.duration))
         for server in measured:
             report = server.report
             log(
@@ -359,8 +388,9 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         f"Median of {args.rounds} runs of {args.duration} s each, {CONNECTIONS} connections, "
         "signed in. One server per worker count, all started together and loaded one at "
         "a time in turn (board on each, then votes on each, round after round), so drift "
-        "falls on each alike; before each load the database is vacuumed of what the votes "
-        "left. The vote is the support POST (htmx), each on an idea not voted on yet. "
+        "falls on each alike. The vote is the support POST (htmx), each on an idea not voted "
+        "on yet; each vote load's votes are checked against the database, then withdrawn, "
+        "and before each load the database is vacuumed of what they left. "
         f"An `incubator scheduler` process passes every {CLOCK_INTERVAL_SECONDS:g} s during "
         "every run.",
         "",
@@ -470,16 +500,11 @@ async def run_scale_out(args: argparse.Namespace) -> None:
     redis_url = f"{args.redis_url.rstrip('/')}/{REDIS_DB}"
     db = Database(data_set.url)
     person_id = await bench_person(db, args.email)
-    baseline = await db.value("SELECT COALESCE(MAX(id), 0) FROM support")
-    ledger = VoteLedger(await ideas_to_vote_on(db, person_id))
+    fresh = FreshVotes(db, person_id, await ideas_to_vote_on(db, person_id))
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     WORK_DIR.mkdir(parents=True)
-    try:
-        reports = await measure_side_by_side(counts, data_set.url, redis_url, args, ledger)
-        await asyncio.sleep(1)
-        integrity = await check_votes(db, person_id, baseline, ledger)
-    finally:
-        await withdraw_bench_votes(db, person_id, baseline)
+    reports = await measure_side_by_side(counts, data_set.url, redis_url, args, fresh)
+    integrity = fresh.integrity()
     output = args.output or BENCH_DIR / "RESULTS.md"
     text = write_section(
         ScaleOut(reports, integrity, size.label, started, machine_lines), args, output
