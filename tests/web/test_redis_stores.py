@@ -13,7 +13,12 @@ from litestar import Litestar
 
 from incubator.app import create_app
 from incubator.settings import get_settings
-from incubator.web.stores import CountingRedisStore, read_together, write_together
+from incubator.web.stores import (
+    CountingRedisStore,
+    read_together,
+    store_unavailable,
+    write_together,
+)
 from tests.conftest import Browser, Persona
 from tests.web.conftest import REDIS_URL
 
@@ -79,6 +84,59 @@ def test_a_session_and_its_persons_version_come_in_one_round_trip(
         for name in ("mget", "get")
     }
     assert calls == {"mget": 1, "get": 0}
+
+
+def test_reads_asked_for_in_one_turn_share_one_mget(redis_db: redis.Redis) -> None:
+    """Requests that start in the same turn of a worker's loop read their sessions and
+    versions in one round trip between them, each getting its own values."""
+
+    async def read() -> list[list[bytes | None]]:
+        root = CountingRedisStore.with_client(url=REDIS_URL, namespace="incubator")
+        sessions, identities = root.with_namespace("sessions"), root.with_namespace("identities")
+        await sessions.set("1-a", b"first session")
+        await sessions.set("2-b", b"second session")
+        await identities.set("person:2", b"v9")
+        try:
+            return list(
+                await asyncio.gather(
+                    read_together([(sessions, "1-a"), (identities, "person:1")]),
+                    read_together([(sessions, "2-b"), (identities, "person:2")]),
+                    read_together([(sessions, "gone")]),
+                )
+            )
+        finally:
+            await root._redis.aclose()
+
+    before = cast("dict[str, dict[str, int]]", redis_db.info("commandstats"))
+    assert asyncio.run(read()) == [[b"first session", None], [b"second session", b"v9"], [None]]
+    after = cast("dict[str, dict[str, int]]", redis_db.info("commandstats"))
+    mgets = after["cmdstat_mget"]["calls"] - before.get("cmdstat_mget", {}).get("calls", 0)
+    assert 1 <= mgets < 3  # one; another suite sharing this Redis server could only add
+
+
+def test_a_redis_outage_reaches_every_read_of_the_turn() -> None:
+    """Each request sharing the round trip learns that Redis is down (and answers 503,
+    web/sessions.py), none waits for ever."""
+
+    async def read() -> list[object]:
+        root = CountingRedisStore.with_client(url="redis://127.0.0.1:1/0", namespace="incubator")
+        sessions = root.with_namespace("sessions")
+        try:
+            return list(
+                await asyncio.gather(
+                    read_together([(sessions, "1-a")]),
+                    read_together([(sessions, "2-b")]),
+                    return_exceptions=True,
+                )
+            )
+        finally:
+            await root._redis.aclose()
+
+    failures = asyncio.run(read())
+    assert len(failures) == 2
+    assert all(
+        isinstance(failure, Exception) and store_unavailable(failure) for failure in failures
+    )
 
 
 def test_versions_written_together_each_expire(redis_db: redis.Redis) -> None:
