@@ -69,39 +69,40 @@ async def read_together(reads: list[tuple[Store, str]]) -> list[bytes | None]:
     if client is None:
         return []
     if (reader := _readers.get(client)) is None:
-        reader = _readers[client] = _JointReader(client)
-    return await reader.read(names)
+        reader = _readers[client] = _JointReader()
+    return await reader.read(client, names)
 
 
 class _JointReader:
-    """The MGETs asked for in one turn of the event loop, sent as one (auto-pipelining):
-    under load a worker starts many requests in a turn, and each would otherwise cost
-    Redis a wake-up and this worker a round trip of its own."""
+    """The MGETs asked of one client in one turn of the event loop, sent as one
+    (auto-pipelining): under load a worker starts many requests in a turn, and each
+    would otherwise cost Redis a wake-up and this worker a round trip of its own. (It
+    holds no reference to its client, which keys it weakly.)"""
 
-    def __init__(self, client: Redis) -> None:
-        self.client = client
+    def __init__(self) -> None:
         self.waiting: list[tuple[list[str], asyncio.Future[list[bytes | None]]]] = []
         self.sending: set[asyncio.Task[None]] = set()
 
-    async def read(self, names: list[str]) -> list[bytes | None]:
+    async def read(self, client: Redis, names: list[str]) -> list[bytes | None]:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[list[bytes | None]] = loop.create_future()
         if not self.waiting:
-            loop.call_soon(self._send_waiting)
+            loop.call_soon(self._send_waiting, client)
         self.waiting.append((names, answer))
         return await answer
 
-    def _send_waiting(self) -> None:
+    def _send_waiting(self, client: Redis) -> None:
         waiting, self.waiting = self.waiting, []
-        task = asyncio.get_running_loop().create_task(self._send(waiting))
+        task = asyncio.get_running_loop().create_task(self._send(client, waiting))
         self.sending.add(task)
         task.add_done_callback(self.sending.discard)
 
+    @staticmethod
     async def _send(
-        self, waiting: list[tuple[list[str], asyncio.Future[list[bytes | None]]]]
+        client: Redis, waiting: list[tuple[list[str], asyncio.Future[list[bytes | None]]]]
     ) -> None:
         try:
-            values = await self.client.mget([name for names, _ in waiting for name in names])
+            values = await client.mget([name for names, _ in waiting for name in names])
         except Exception as error:
             for _, answer in waiting:
                 if not answer.done():
