@@ -51,7 +51,6 @@ SECRET_KEY = "bench-secret-key-" + "0123456789" * 4
 CONNECTIONS = 32
 WRK_THREADS = 2
 # Votes a wrk run may need per second of load; what it does not send goes back to the pool.
-VOTES_PER_SECOND_CAP = 3000
 SEARCH_WORD_MIN_LENGTH = 5
 MIN_PEOPLE = 250
 STARTUP_SECONDS = 60
@@ -666,12 +665,6 @@ class VoteLedger:
         taken, self.pool = self.pool[:count], self.pool[count:]
         return [taken[thread::threads] for thread in range(threads)]
 
-    def spare(self) -> int:
-        """An idea no run has voted on, for counting the vote's queries."""
-        if not self.pool:
-            raise BenchError("the vote runs used every idea the bench person may vote on")
-        return self.pool[0]
-
     def settle(self, allocation: list[list[int]], result: WrkResult) -> None:
         """Each thread sends its list from the front: the rest goes back to the pool."""
         for ids, sent in zip(allocation, result.sent_per_thread, strict=True):
@@ -761,7 +754,7 @@ class Bench:
         server: Server,
         ceiling: str,
         session: Session,
-        ledger: VoteLedger,
+        votes: FreshVotes,
         timing: Timing,
         work: Path,
     ) -> None:
@@ -769,7 +762,7 @@ class Bench:
         self.real = server.base
         self.ceiling = ceiling
         self.session = session
-        self.ledger = ledger
+        self.votes = votes
         self.timing = timing
         self.work = work
 
@@ -782,9 +775,10 @@ class Bench:
                 connections=connections,
                 work=self.work,
             )
-        else:
-            threads = min(WRK_THREADS, connections)
-            allocation = self.ledger.allocate(math.ceil(VOTES_PER_SECOND_CAP * seconds), threads)
+            await wait_until_idle(self.server)
+            return result
+        async with self.votes.ledger() as ledger:
+            allocation = ledger.allocate(len(ledger.pool), min(WRK_THREADS, connections))
             result = await run_wrk(
                 self.real + "/",
                 self.session.htmx_post_headers(),
@@ -793,8 +787,8 @@ class Bench:
                 vote_ids=allocation,
                 work=self.work,
             )
-            self.ledger.settle(allocation, result)
-        await wait_until_idle(self.server)
+            ledger.settle(allocation, result)
+            await wait_until_idle(self.server)  # before its votes are checked
         return result
 
     async def load_ceiling(self, seconds: int, connections: int = CONNECTIONS) -> WrkResult:
@@ -997,6 +991,30 @@ async def withdraw_bench_votes(db: Database, person_id: int, baseline: int) -> N
     )
 
 
+class FreshVotes:
+    """Every vote load on ideas the bench person has not supported: each load's votes are
+    checked against the database, then withdrawn, so a fast server never runs out of
+    ideas and every load finds the data set as seeded."""
+
+    def __init__(self, db: Database, person_id: int, ideas: list[int]) -> None:
+        self.db, self.person_id, self.ideas = db, person_id, ideas
+        self.checked: list[VoteIntegrity] = []
+
+    @contextlib.asynccontextmanager
+    async def ledger(self) -> AsyncIterator[VoteLedger]:
+        baseline = await self.db.value("SELECT COALESCE(MAX(id), 0) FROM support")
+        ledger = VoteLedger(list(self.ideas))
+        try:
+            yield ledger
+            await asyncio.sleep(1)  # what wrk left in flight is finished
+            self.checked.append(await check_votes(self.db, self.person_id, baseline, ledger))
+        finally:
+            await withdraw_bench_votes(self.db, self.person_id, baseline)
+
+    def integrity(self) -> VoteIntegrity:
+        return VoteIntegrity.combined(self.checked)
+
+
 async def bench_person(db: Database, email: str) -> int:
     person_id = await db.value("SELECT id FROM person WHERE email = ?", email)
     if person_id is None:
@@ -1034,7 +1052,7 @@ async def bench_database(
     small_person_id = await bench_person(small_db, args.email)
     baseline = await large_db.value("SELECT COALESCE(MAX(id), 0) FROM support")
     small_baseline = await small_db.value("SELECT COALESCE(MAX(id), 0) FROM support")
-    ledger = VoteLedger(await ideas_to_vote_on(large_db, person_id))
+    votes = FreshVotes(large_db, person_id, await ideas_to_vote_on(large_db, person_id))
     emails = [args.login_email.format(n=n) for n in range(args.login_accounts)]
     try:
         await large_db.settle()
@@ -1048,7 +1066,7 @@ async def bench_database(
             raise BenchError(f"the board cannot be measured: {failures['board']}")
         async with real_server(large.url, work, production=True) as real:
             session = await sign_in(real.base, args.email, args.password)
-            bench = Bench(real, ceiling, session, ledger, timing, work)
+            bench = Bench(real, ceiling, session, votes, timing, work)
             ceiling_single = await bench.load_ceiling(timing.single, connections=1)
             results = []
             for target in pages:
@@ -1058,11 +1076,10 @@ async def bench_database(
             log(f"  board while {args.login_rate:g} people a second sign in")
             await large_db.settle()  # after the votes
             login_load = await bench.board_while_signing_in(emails, args.password, args.login_rate)
-        await asyncio.sleep(1)  # votes wrk left in flight finish on the server's way out
-        integrity = await check_votes(large_db, person_id, baseline, ledger)
+        integrity = votes.integrity()
         log(f"{kind}: counting queries on development servers")
         measurable = [target for target in pages if target.key not in failures]
-        large_counts = await count_queries(large, measurable, args, ledger.spare(), work)
+        large_counts = await count_queries(large, measurable, args, votes.ideas[0], work)
         small_measurable = [target for target in small_pages if target.key not in failures]
         small_vote = (await ideas_to_vote_on(small_db, small_person_id))[0]
         small_counts = await count_queries(small, small_measurable, args, small_vote, work)
@@ -1314,19 +1331,20 @@ def database_section(report: DatabaseReport) -> list[str]:
         f"{shown(login.p50_ms, '.0f', ' ms')}, p99 {shown(login.p99_ms, '.0f', ' ms')}; "
         f"answers {statuses}.",
         "",
-        f"**Votes.** wrk sent {integrity.sent:,} support POSTs, each on a different idea the "
-        f"bench person had not supported: {integrity.ok:,} were answered 2xx "
+        f"**Votes.** wrk sent {integrity.sent:,} support POSTs, each on an idea the bench "
+        f"person had not supported: {integrity.ok:,} were answered 2xx "
         f"({integrity.confirmed:,} of those answers show the idea as supported), "
         f"{integrity.not_ok} otherwise, and {integrity.in_flight} were unanswered when wrk "
         "stopped at a deadline and closed its connections (the server finishes those it had "
-        "read; those still unread in the socket are dropped with it). The database then held "
+        "read; those still unread in the socket are dropped with it). After each load the "
+        "database held, in all, "
         f"{integrity.new_rows:,} new Support rows for the bench person on "
-        f"{integrity.ideas_with_new_rows:,} distinct ideas: one for each of "
+        f"{integrity.ideas_with_new_rows:,} ideas (one row per idea): one for each of "
         f"{integrity.confirmed_stored:,} confirmed votes, {integrity.stored_in_flight} for "
         f"votes in flight, {integrity.stored_unsent} on ideas wrk never sent. "
         f"{integrity.miscounted_ideas} touched ideas had a support_count different from their "
-        "Support rows. The run's votes are withdrawn at the end (rows deleted, counters "
-        "recounted), so the data set stays as seeded.",
+        "Support rows. Each load's votes are checked, then withdrawn (rows deleted, counters "
+        "recounted), so every load, and the next run, finds the data set as seeded.",
         "",
     ]
     return lines

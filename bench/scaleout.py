@@ -32,12 +32,11 @@ from harness import (
     BenchError,
     Database,
     DataSetSize,
+    FreshVotes,
     Session,
     VoteIntegrity,
-    VoteLedger,
     WrkResult,
     bench_person,
-    check_votes,
     commit,
     free_port,
     ideas_to_vote_on,
@@ -51,7 +50,6 @@ from harness import (
     serving,
     sign_in,
     timing_of,
-    withdraw_bench_votes,
     write_part,
 )
 
@@ -241,30 +239,6 @@ async def settle(url: str) -> None:
             await asyncio.sleep(0.5)
     finally:
         await connection.close()
-
-
-class FreshVotes:
-    """Every vote load on ideas the bench person has not supported: each load's votes are
-    checked against the database, then withdrawn, so a fast server never runs out of
-    ideas and every load finds the data set as seeded."""
-
-    def __init__(self, db: Database, person_id: int, ideas: list[int]) -> None:
-        self.db, self.person_id, self.ideas = db, person_id, ideas
-        self.checked: list[VoteIntegrity] = []
-
-    @contextlib.asynccontextmanager
-    async def ledger(self) -> AsyncIterator[VoteLedger]:
-        baseline = await self.db.value("SELECT COALESCE(MAX(id), 0) FROM support")
-        ledger = VoteLedger(list(self.ideas))
-        try:
-            yield ledger
-            await asyncio.sleep(1)  # what wrk left in flight is finished
-            self.checked.append(await check_votes(self.db, self.person_id, baseline, ledger))
-        finally:
-            await withdraw_bench_votes(self.db, self.person_id, baseline)
-
-    def integrity(self) -> VoteIntegrity:
-        return VoteIntegrity.combined(self.checked)
 
 
 class Measured:

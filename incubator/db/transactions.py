@@ -42,6 +42,11 @@ def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
 
 
+def in_transaction() -> bool:
+    """Whether the current task is inside an open transaction."""
+    return engine().current_transaction.get() is not None
+
+
 def _begin(db: Engine[Any]) -> Any:
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)

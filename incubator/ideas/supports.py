@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
 from incubator.db.engines import recording, recording_queries
-from incubator.db.transactions import is_sqlite, transaction
+from incubator.db.transactions import in_transaction, is_sqlite, transaction
 from incubator.ideas.tables import Idea
 
 # The most presses one batch carries; more wait for the next.
@@ -151,7 +151,11 @@ async def add_support(person_id: int, idea_id: int) -> int | None:
     """Add this person's support to a live idea of someone else's; the idea's count once
     it is in, or None when nothing was added (already supported, their own idea, merged
     or missing)."""
+    press = (person_id, idea_id)
+    if in_transaction():
+        # Written in the caller's transaction: a batch would wait for locks it holds.
+        return (await _write([press])).get(press)
     loop = asyncio.get_running_loop()
     if (batcher := _batchers.get(loop)) is None:
         batcher = _batchers[loop] = _Batcher()
-    return await batcher.add((person_id, idea_id))
+    return await batcher.add(press)

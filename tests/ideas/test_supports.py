@@ -5,11 +5,12 @@ support then a withdrawal, and one press that fails does not fail the others."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
 from incubator.db.engines import recording_queries
-from incubator.db.transactions import is_sqlite, is_unique_violation
+from incubator.db.transactions import is_sqlite, is_unique_violation, transaction
 from incubator.ideas import services, supports
 from incubator.ideas.tables import Idea, Support
 from tests import factories
@@ -148,3 +149,23 @@ def test_more_presses_than_a_batch_holds_go_in_the_next(
     assert run(Idea.select(Idea.support_count).where(Idea.id == idea_id).first().run()) == {
         "support_count": presses
     }
+
+
+def test_a_support_inside_a_transaction_is_written_in_it(
+    run: Run, personas: dict[str, Persona]
+) -> None:
+    """Not handed to a batch, which would wait for the write lock (SQLite) or the idea's
+    row lock (PostgreSQL) that the caller's transaction holds; and undone with it."""
+    idea_id = run(factories.idea(personas["ada"].id))
+    bob = run(factories.actor(personas["bob"].id))
+
+    async def then_undone() -> tuple[bool, int]:
+        with contextlib.suppress(RuntimeError):
+            async with transaction():
+                await Idea.update({Idea.title: "Locked"}).where(Idea.id == idea_id).run()
+                pressed = await services.toggle_support(bob, idea_id)
+                raise RuntimeError(repr(pressed))
+        return pressed
+
+    assert run(asyncio.wait_for(then_undone(), timeout=10)) == (True, 1)
+    assert run(Support.count().where(Support.idea == idea_id).run()) == 0
