@@ -87,20 +87,15 @@ class _JointReader:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[list[bytes | None]] = loop.create_future()
         if not self.waiting:
-            loop.call_soon(self._send_waiting, client)
+            # Its first step runs once the requests already scheduled this turn have run.
+            task = loop.create_task(self._send(client))
+            self.sending.add(task)
+            task.add_done_callback(self.sending.discard)
         self.waiting.append((names, answer))
         return await answer
 
-    def _send_waiting(self, client: Redis) -> None:
+    async def _send(self, client: Redis) -> None:
         waiting, self.waiting = self.waiting, []
-        task = asyncio.get_running_loop().create_task(self._send(client, waiting))
-        self.sending.add(task)
-        task.add_done_callback(self.sending.discard)
-
-    @staticmethod
-    async def _send(
-        client: Redis, waiting: list[tuple[list[str], asyncio.Future[list[bytes | None]]]]
-    ) -> None:
         try:
             values = await client.mget([name for names, _ in waiting for name in names])
         except Exception as error:
