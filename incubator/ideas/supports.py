@@ -25,32 +25,11 @@ from incubator.ideas.tables import Idea
 # The most presses one batch carries; more wait for the next.
 BATCH_LIMIT = 64
 
-# Lock the live ideas in id order; add each (person, idea) that is not the author's and
-# not there yet; move each counter by what was added to it; say which were added, at
-# what count. One statement is atomic: the supports and the counters move together.
-_ADD_SUPPORTS_POSTGRES = """
-WITH wanted AS (
-    SELECT person, idea FROM unnest({}::integer[], {}::integer[]) AS wanted(person, idea)
-), live AS (
-    SELECT id, author FROM idea
-    WHERE id = ANY({}::integer[]) AND merged_into IS NULL
-    ORDER BY id
-    FOR UPDATE
-), added AS (
-    INSERT INTO support (person, idea, created_at)
-    SELECT wanted.person, live.id, {}
-    FROM wanted JOIN live ON live.id = wanted.idea AND live.author <> wanted.person
-    ON CONFLICT DO NOTHING
-    RETURNING person, idea
-), counted AS (
-    UPDATE idea SET support_count = idea.support_count + added_to.supports
-    FROM (SELECT idea, count(*) AS supports FROM added GROUP BY idea) AS added_to
-    WHERE idea.id = added_to.idea
-    RETURNING idea.id, idea.support_count
-)
-SELECT added.person, added.idea, counted.support_count
-FROM added JOIN counted ON counted.id = added.idea
-"""
+# PostgreSQL: one statement in a function of a migration (ideas_2026_12_06t19_00), which
+# keeps its plan: it locks the live ideas in id order, adds each (person, idea) that is not
+# the author's and not there yet, moves each counter by what was added to it, and says
+# which were added, at what count. The supports and the counters move together.
+_ADD_SUPPORTS_POSTGRES = "SELECT supporter, supported, supports FROM add_supports({}, {}, {})"
 
 # SQLite has no writing CTE: each press's two changes, all in one IMMEDIATE transaction
 # (which is the write lock: nothing else writes meanwhile).
@@ -70,8 +49,8 @@ async def _write(presses: list[Press]) -> dict[Press, int]:
     if not is_sqlite():
         people = [person for person, _ in presses]
         ideas = [idea for _, idea in presses]
-        rows = await Idea.raw(_ADD_SUPPORTS_POSTGRES, people, ideas, sorted(set(ideas)), now).run()
-        return {(row["person"], row["idea"]): int(row["support_count"]) for row in rows}
+        rows = await Idea.raw(_ADD_SUPPORTS_POSTGRES, people, ideas, now).run()
+        return {(row["supporter"], row["supported"]): row["supports"] for row in rows}
     added: list[Press] = []
     counts: dict[int, int] = {}
     async with transaction():
