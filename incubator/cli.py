@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
-    from incubator.serving import serve_workers
+    from incubator.serving import CoalescingHttpToolsProtocol, serve_workers
 
     if args.no_scheduler:
         os.environ["INCUBATOR_SCHEDULER"] = "off"  # read by every worker's settings
@@ -53,6 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "incubator.app:create_app",
         factory=True,
         loop=EVENT_LOOP,
+        http=CoalescingHttpToolsProtocol,
         host=args.host,
         port=args.port,
         workers=args.workers,

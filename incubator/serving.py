@@ -12,11 +12,14 @@ so a port already taken fails at once, with one clear message.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import sys
+from typing import Any
 
 from uvicorn.config import STARTUP_FAILURE, Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import multiprocess
 
 logger = logging.getLogger("uvicorn.error")
@@ -64,3 +67,51 @@ def serve_workers(config: Config) -> None:
         # The supervisor makes its workers from this name; this process only supervises.
         multiprocess.Process = _OwnListenerProcess  # type: ignore[misc]
         multiprocess.Multiprocess(config, sockets=[]).run()
+
+
+class CoalescingTransport:
+    """A connection's transport that sends a response's head and body in one send.
+
+    uvicorn writes a response's status line and headers in one call and its body in
+    another, and asyncio sends each at once (with TCP_NODELAY): two segments, two system
+    calls, and a client that wakes for the headers, finds no body and sleeps until it
+    comes. Where the workers share their cores with the database and the clients, each of
+    those wake-ups may also preempt a worker. Here a write is held until the next one, which
+    goes out with it at once, or, if none comes, until the loop's next turn: a head and its
+    body leave together, as soon as the body is written, and a stream's parts leave no later
+    than they did by more than a turn. An empty write (uvicorn's body of a redirect, say)
+    sends what is held."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held: bytes | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._held is None:
+            if data:
+                self._held = bytes(data)
+                asyncio.get_running_loop().call_soon(self._send_held)
+            return
+        held, self._held = self._held, None
+        self._transport.write(held + data if data else held)
+
+    def _send_held(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(held)
+
+    def close(self) -> None:
+        self._send_held()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else (reading, flow control, extra info) is the transport's own."""
+        return getattr(self._transport, name)
+
+
+class CoalescingHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol on a CoalescingTransport."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(CoalescingTransport(transport))  # type: ignore[arg-type]
