@@ -382,6 +382,22 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         )
     lines += [
         "",
+        "Round by round, each load beside the one-worker load of its round (the host's speed "
+        "drifts: these show how far one run's rounds spread):",
+        "",
+    ]
+    for report in others:
+        for name, loads, firsts in (
+            ("board", report.board, first.board),
+            ("votes", report.votes, first.votes),
+        ):
+            ratios = ", ".join(
+                f"{load.result.rps / alone.result.rps:.2f}×"
+                for load, alone in zip(loads, firsts, strict=True)
+            )
+            lines.append(f"- {name}, {report.workers} workers: {ratios}")
+    lines += [
+        "",
         "## Where the CPU went",
         "",
         "Median CPU during the runs, as a share of one core (the machine has "
