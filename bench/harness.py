@@ -1444,7 +1444,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--duration", type=int, help="seconds per wrk round (default 8)")
-    parser.add_argument("--rounds", type=int, help="ceiling/real rounds per page (default 3)")
+    parser.add_argument(
+        "--rounds", type=int, help="ceiling/real rounds per page (default 3; 7 with --workers)"
+    )
     parser.add_argument("--warmup", type=int, help="warm-up seconds per page (default 2)")
     parser.add_argument("--single", type=int, help="seconds of the 1-connection run (default 4)")
     parser.add_argument(

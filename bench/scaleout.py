@@ -300,8 +300,9 @@ async def measure_side_by_side(
 ) -> list[WorkersReport]:
     """A server for each worker count, all up at once (an idle one costs nothing) and
     loaded one at a time, in turn: board on each, then votes on each, round after
-    round. What drifts during the run (the machine, the database's caches, the rows the
-    votes add) falls on every worker count alike, as with the ceiling in `bench/run`."""
+    round, in the opposite order every other round. What drifts during the run (the
+    machine, the database's caches, the rows the votes add) falls on every worker count
+    alike, as with the ceiling in `bench/run`."""
     await _flush_redis(redis_url)
     clock = [INCUBATOR, "scheduler", "--interval", str(CLOCK_INTERVAL_SECONDS)]
     async with contextlib.AsyncExitStack() as stack:
@@ -319,10 +320,13 @@ async def measure_side_by_side(
         for server in measured:
             await server.board(args.warmup)
             await server.votes(fresh, args.warmup)
-        for _ in range(args.rounds):
-            for server in measured:
+        for turn in range(args.rounds):
+            # Every other round the other way round: loaded second, a server served 2-3%
+            # less in an A/A run (two 1-worker servers, votes, six rounds).
+            order = measured if turn % 2 == 0 else measured[::-1]
+            for server in order:
                 server.report.board.append(await server.board(args.duration))
-            for server in measured:
+            for server in order:
                 server.report.votes.append(await server.votes(fresh, args.duration))
         for server in measured:
             report = server.report
@@ -370,17 +374,18 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         "",
         f"Median of {args.rounds} runs of {args.duration} s each, {CONNECTIONS} connections, "
         "signed in. One server per worker count, all started together and loaded one at "
-        "a time in turn (board on each, then votes on each, round after round), so drift "
-        "falls on each alike. The vote is the support POST (htmx), each on an idea not voted "
-        "on yet; each vote load's votes are checked against the database, then withdrawn, "
-        "and before each load the database is vacuumed of what they left. "
+        "a time in turn (board on each, then votes on each, round after round, in the "
+        "opposite order every other round), so drift falls on each alike. The vote is the "
+        "support POST (htmx), each on an idea not voted on yet; each vote load's votes are "
+        "checked against the database, then withdrawn, and before each load the database "
+        "is vacuumed of what they left. "
         f"An `incubator scheduler` process passes every {CLOCK_INTERVAL_SECONDS:g} s during "
         "every run.",
         "",
         "*× 1 worker* is the median, over the rounds, of each round's load beside the "
-        "one-worker load of the same round, which ran just before it: the host's speed "
-        "drifts from one load to the next (the same load may serve 20% more or less a "
-        "minute later), and a ratio of two loads taken back to back is the least touched by "
+        "one-worker load of the same round, which ran just before or after it: the host's "
+        "speed drifts from one load to the next (the same load may serve 20% more or less "
+        "a minute later), and a ratio of two loads taken back to back is the least touched by "
         "it. *÷ medians* is the ratio of the medians, which may set a fast round of one "
         "worker count against a slow round of the other; it is shown for comparison.",
         "",
@@ -532,6 +537,10 @@ def main() -> None:
         # Every worker fills its own pool and statement caches: a longer warm-up than
         # the single-worker pages' 2 s, or the first rounds of 2 workers measure that.
         args.warmup = 5
+    if args.rounds is None and not args.quick:
+        # Each 8-s load may run 20% faster or slower than the one before it on this host:
+        # a verdict needs more pairs than the three rounds of the single-worker pages.
+        args.rounds = 7
     timing = timing_of(args)  # the defaults of `bench/run`, and its --quick
     args.duration, args.rounds, args.warmup = timing.seconds, timing.rounds, timing.warmup
     try:
