@@ -60,8 +60,8 @@ CLOCK_INTERVAL_SECONDS = 5.0
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _processes() -> Iterator[tuple[str, int, float]]:
-    """(command name, process group, CPU seconds used so far) of every live process."""
+def _processes() -> Iterator[tuple[str, int, int, float]]:
+    """(command name, id, process group, CPU seconds used so far) of every live process."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -70,7 +70,20 @@ def _processes() -> Iterator[tuple[str, int, float]]:
                 continue  # it ended meanwhile
             fields = raw.rsplit(")", 1)[1].split()
             name = raw[raw.index("(") + 1 : raw.rindex(")")]
-            yield name, int(fields[2]), (int(fields[11]) + int(fields[12])) / TICKS
+            yield name, int(entry.name), int(fields[2]), (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _preemptions(pid: int) -> int:
+    """How often the process's main thread (a worker's event loop) was switched out while
+    it could still run: its involuntary context switches so far."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0  # it ended meanwhile
+    for line in status.splitlines():
+        if line.startswith("nonvoluntary_ctxt_switches:"):
+            return int(line.split()[1])
+    return 0
 
 
 def _machine_busy() -> tuple[float, float]:
@@ -91,6 +104,8 @@ class Cpu:
     redis: float
     machine_busy: float
     machine_all: float
+    # Not CPU: how often a server process was switched out while it could still run.
+    server_preemptions: float
 
     def per_core(self, seconds: float) -> dict[str, float]:
         """Each as a share of one core over the load's wall time."""
@@ -109,10 +124,11 @@ class CpuMeter:
         self.server_group, self.clock_group = server_group, clock_group
 
     def _read(self) -> tuple[float, ...]:
-        server = clock = postgres = redis = 0.0
-        for name, group, cpu in _processes():
+        server = clock = postgres = redis = preemptions = 0.0
+        for name, pid, group, cpu in _processes():
             if group == self.server_group:
                 server += cpu
+                preemptions += _preemptions(pid)
             elif group == self.clock_group:
                 clock += cpu
             elif name.startswith("postgres"):
@@ -121,7 +137,7 @@ class CpuMeter:
                 redis += cpu
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         wrk = children.ru_utime + children.ru_stime  # counted once wrk has been waited for
-        return (server, clock, wrk, postgres, redis, *_machine_busy())
+        return (server, clock, wrk, postgres, redis, *_machine_busy(), preemptions)
 
     @contextlib.asynccontextmanager
     async def measuring(self) -> AsyncIterator[list[Cpu]]:
@@ -432,10 +448,13 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         "(the database's batches, the clients, Redis) and the server's cost per request "
         "as with one worker: the most they could give if a request cost the server no more "
         "with them. What separates that bound from the measured ratio is the rise in the "
-        "server's cost per request.",
+        "server's cost per request. *Preempted* is how often a server process was switched "
+        "out per request while it could still run (its involuntary context switches), for "
+        "another process to run on its core.",
         "",
-        "| Load | server | PostgreSQL | wrk, Redis, clock | whole machine | at most × 1 worker |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| Load | server | PostgreSQL | wrk, Redis, clock | whole machine | at most × 1 worker "
+        "| preempted |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for report in scale.reports:
         for name, loads, alone in (
@@ -479,9 +498,14 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
     return text
 
 
+def _per_request(loads: list[Load], counted: Callable[[Cpu], float]) -> float:
+    """What was counted during each load, per request answered: the median over the loads."""
+    return median(counted(load.cpu) / max(load.result.requests, 1) for load in loads)
+
+
 def _micros(loads: list[Load], spent: Callable[[Cpu], float]) -> float:
     """CPU microseconds per request spent by one party, median over the loads."""
-    return median(spent(load.cpu) / max(load.result.requests, 1) * 1e6 for load in loads)
+    return _per_request(loads, spent) * 1e6
 
 
 def _per_request_row(label: str, loads: list[Load], alone: list[Load]) -> str:
@@ -501,7 +525,8 @@ def _per_request_row(label: str, loads: list[Load], alone: list[Load]) -> str:
         f"| {label} | {_micros(loads, lambda cpu: cpu.server):,.0f} "
         f"| {_micros(loads, lambda cpu: cpu.postgres):,.0f} "
         f"| {_micros(loads, lambda cpu: cpu.wrk + cpu.redis + cpu.clock):,.0f} "
-        f"| {_micros(loads, lambda cpu: cpu.machine_busy):,.0f} | {bound:.2f}× |"
+        f"| {_micros(loads, lambda cpu: cpu.machine_busy):,.0f} | {bound:.2f}× "
+        f"| {_per_request(loads, lambda cpu: cpu.server_preemptions):.2f} |"
     )
 
 
