@@ -1480,7 +1480,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         help="issue #12 instead: the board and votes on PostgreSQL + Redis with each of these "
-        "worker counts, e.g. 1,2 (bench/scaleout.py; default output bench/RESULTS-scaleout.md)",
+        "worker counts, e.g. 1,2, and one worker at 1/N of the connections for each N > 1 "
+        "(bench/scaleout.py; written to the scale-out part of --output)",
     )
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379", help="the server; --workers uses db 13"

@@ -157,20 +157,23 @@ class Load:
 @dataclass
 class WorkersReport:
     workers: int
+    connections: int = CONNECTIONS
     board: list[Load] = field(default_factory=list)
     votes: list[Load] = field(default_factory=list)
 
-    @staticmethod
-    def _median_rps(loads: list[Load]) -> float:
-        return median(load.result.rps for load in loads)
+    @property
+    def label(self) -> str:
+        if self.connections == CONNECTIONS:
+            return f"{self.workers} worker(s)"
+        return f"{self.workers} worker at {self.connections} connections"
 
     @property
     def board_rps(self) -> float:
-        return self._median_rps(self.board)
+        return _rps(self.board)
 
     @property
     def votes_rps(self) -> float:
-        return self._median_rps(self.votes)
+        return _rps(self.votes)
 
     def paired(self, name: str, alone: WorkersReport) -> list[float]:
         """Each round's load (board or votes) over the one-worker load of the same round:
@@ -270,9 +273,15 @@ class Measured:
     """One server under test (N workers) and its loads, taken in turn with the others'."""
 
     def __init__(
-        self, workers: int, base: str, meter: CpuMeter, session: Session, url: str, work: Path
+        self,
+        report: WorkersReport,
+        base: str,
+        meter: CpuMeter,
+        session: Session,
+        url: str,
+        work: Path,
     ) -> None:
-        self.report = WorkersReport(workers)
+        self.report = report
         self.base, self.meter, self.session, self.url, self.work = (
             base,
             meter,
@@ -288,7 +297,7 @@ class Measured:
                 self.base + "/ideas",
                 self.session.headers(),
                 seconds=seconds,
-                connections=CONNECTIONS,
+                connections=self.report.connections,
                 work=self.work,
             )
         await asyncio.sleep(1)  # what wrk left in flight is finished
@@ -303,7 +312,7 @@ class Measured:
                     self.base + "/",
                     self.session.htmx_post_headers(),
                     seconds=seconds,
-                    connections=CONNECTIONS,
+                    connections=self.report.connections,
                     vote_ids=allocation,
                     work=self.work,
                 )
@@ -313,26 +322,47 @@ class Measured:
 
 async def measure_side_by_side(
     counts: list[int], url: str, redis_url: str, args: argparse.Namespace, fresh: FreshVotes
-) -> list[WorkersReport]:
+) -> tuple[list[WorkersReport], list[WorkersReport]]:
     """A server for each worker count, all up at once (an idle one costs nothing) and
     loaded one at a time, in turn: board on each, then votes on each, round after
     round, in the opposite order every other round. What drifts during the run (the
     machine, the database's caches, the rows the votes add) falls on every worker count
-    alike, as with the ceiling in `bench/run`."""
+    alike, as with the ceiling in `bench/run`.
+
+    Beside them, for each N workers, the one-worker server takes a control load at 1/N of
+    the connections: what each of N workers gets. What one worker does per request at
+    that concurrency, without the others on the cores, tells the batches that shrink
+    (fewer requests at once per worker) from the cores that are shared. Returns the
+    worker counts' reports and the controls'."""
     await _flush_redis(redis_url)
     clock = [INCUBATOR, "scheduler", "--interval", str(CLOCK_INTERVAL_SECONDS)]
     async with contextlib.AsyncExitStack() as stack:
         env = _env(url, redis_url, WORK_DIR)
         clock_pid = await stack.enter_async_context(_clock(clock, env, WORK_DIR / "clock.log"))
         measured: list[Measured] = []
+        controls: list[Measured] = []
         for workers in counts:
             base, pid = await stack.enter_async_context(
                 scaled_server(url, redis_url, workers, WORK_DIR)
             )
             session = await sign_in(base, args.email, args.password)
             meter = CpuMeter(pid, clock_pid)
-            measured.append(Measured(workers, base, meter, session, url, WORK_DIR))
+            measured.append(Measured(WorkersReport(workers), base, meter, session, url, WORK_DIR))
+            if workers == 1:
+                controls = [
+                    Measured(
+                        WorkersReport(1, CONNECTIONS // others),
+                        base,
+                        meter,
+                        session,
+                        url,
+                        WORK_DIR,
+                    )
+                    for others in counts
+                    if others > 1 and CONNECTIONS // others >= 1
+                ]
         log(f"postgres + redis: {', '.join(map(str, counts))} worker(s) on {url}")
+        measured += controls
         for server in measured:
             await server.board(args.warmup)
             await server.votes(fresh, args.warmup)
@@ -347,16 +377,19 @@ async def measure_side_by_side(
         for server in measured:
             report = server.report
             log(
-                f"  {report.workers} worker(s): board {report.board_rps:,.0f} req/s "
+                f"  {report.label}: board {report.board_rps:,.0f} req/s "
                 f"(p99 {WorkersReport.p99(report.board):.0f} ms), votes "
                 f"{report.votes_rps:,.0f}/s (p99 {WorkersReport.p99(report.votes):.0f} ms)"
             )
-    return [server.report for server in measured]
+    reports = [server.report for server in measured]
+    return reports[: len(counts)], reports[len(counts) :]
 
 
 @dataclass(frozen=True)
 class ScaleOut:
     reports: list[WorkersReport]
+    # One worker at 1/N of the connections, for each N workers (measure_side_by_side).
+    controls: list[WorkersReport]
     integrity: VoteIntegrity
     data_set_label: str
     started: datetime
@@ -404,15 +437,29 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         "a minute later), and a ratio of two loads taken back to back is the least touched by "
         "it. *÷ medians* is the ratio of the medians, which may set a fast round of one "
         "worker count against a slow round of the other; it is shown for comparison.",
+        *(
+            [
+                "",
+                "*1 at N connections* is a control: the one-worker server under 1/N of the "
+                "connections, what each of N workers gets, loaded in turn with the others.",
+            ]
+            if scale.controls
+            else []
+        ),
         "",
         "| Workers | Board req/s | × 1 worker | ÷ medians | p50 | p99 "
         "| Votes/s | × 1 worker | ÷ medians | p50 | p99 |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for report in scale.reports:
+    for report in scale.reports + scale.controls:
         board, votes = report.board, report.votes
+        workers = (
+            str(report.workers)
+            if report.connections == CONNECTIONS
+            else f"1 at {report.connections} connections"
+        )
         lines.append(
-            f"| {report.workers} | {report.board_rps:,.0f} "
+            f"| {workers} | {report.board_rps:,.0f} "
             f"| {median(report.paired('board', first)):.2f}× "
             f"| {report.board_rps / first.board_rps:.2f}× "
             f"| {WorkersReport.p50(board):.1f} ms | {WorkersReport.p99(board):.1f} ms "
@@ -436,9 +483,9 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         "| Load | server | wrk | PostgreSQL | Redis | clock | whole machine |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for report in scale.reports:
-        lines.append(_cpu_row(f"Board, {report.workers} worker(s)", report.board, _wall))
-        lines.append(_cpu_row(f"Votes, {report.workers} worker(s)", report.votes, _wall))
+    for report in scale.reports + scale.controls:
+        lines.append(_cpu_row(f"Board, {report.label}", report.board, _wall))
+        lines.append(_cpu_row(f"Votes, {report.label}", report.votes, _wall))
     lines += [
         "",
         "The same CPU per request, in microseconds (median over the runs), and what it "
@@ -451,6 +498,19 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         "server's cost per request. *Preempted* is how often a server process was switched "
         "out per request while it could still run (its involuntary context switches), for "
         "another process to run on its core.",
+        *(
+            [
+                "",
+                "A control's bound is the most N workers could give if each request cost "
+                "the machine what it costs one worker at 1/N of the connections, alone "
+                "on the cores: the cores over that cost, beside one worker's throughput at "
+                "all the connections. Fewer requests at once per worker mean smaller batches "
+                "(supports written together, events published together, the loop's turns) "
+                "and a higher cost per request, before any sharing of the cores.",
+            ]
+            if scale.controls
+            else []
+        ),
         "",
         "| Load | server | PostgreSQL | wrk, Redis, clock | whole machine | at most × 1 worker "
         "| preempted |",
@@ -461,8 +521,15 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
             ("Board", report.board, first.board),
             ("Votes", report.votes, first.votes),
         ):
-            label = f"{name}, {report.workers} worker(s)"
-            lines.append(_per_request_row(label, loads, alone))
+            bound = _share_bound(loads) if loads is alone else _no_rise_bound(loads, alone)
+            lines.append(_per_request_row(f"{name}, {report.label}", loads, bound))
+    for report in scale.controls:
+        for name, loads, alone in (
+            ("Board", report.board, first.board),
+            ("Votes", report.votes, first.votes),
+        ):
+            bound = _control_bound(loads, CONNECTIONS // report.connections, alone)
+            lines.append(_per_request_row(f"{name}, {report.label}", loads, bound))
     integrity = scale.integrity
     lines += [
         "",
@@ -508,19 +575,38 @@ def _micros(loads: list[Load], spent: Callable[[Cpu], float]) -> float:
     return _per_request(loads, spent) * 1e6
 
 
-def _per_request_row(label: str, loads: list[Load], alone: list[Load]) -> str:
+def _share_bound(alone: list[Load]) -> float:
+    """The most more workers could give beside one: the cores over the share of them
+    one worker's load used."""
+    share = median(load.cpu.machine_busy / _wall(load) for load in alone)
+    return (os.cpu_count() or 1) / share if share else math.nan
+
+
+def _no_rise_bound(loads: list[Load], alone: list[Load]) -> float:
+    """The most these workers could give beside one if a request cost the server what it
+    costs one worker: the cores over this load's costs outside the server plus one
+    worker's server cost, beside one worker's throughput."""
+    outside = _micros(loads, lambda cpu: cpu.machine_busy - cpu.server)
+    per_request = _micros(alone, lambda cpu: cpu.server) + outside
+    return (os.cpu_count() or 1) * 1e6 / per_request / _rps(alone)
+
+
+def _control_bound(control: list[Load], workers: int, alone: list[Load]) -> float:
+    """The most `workers` workers could give beside one if each did what one worker does
+    alone at 1/`workers` of the connections: no more than that many times the control,
+    nor than the cores allow at the control's cost per request."""
+    per_request = _micros(control, lambda cpu: cpu.machine_busy)
+    at_most = min(workers * _rps(control), (os.cpu_count() or 1) * 1e6 / per_request)
+    return at_most / _rps(alone)
+
+
+def _rps(loads: list[Load]) -> float:
+    return median(load.result.rps for load in loads)
+
+
+def _per_request_row(label: str, loads: list[Load], bound: float) -> str:
     """CPU microseconds per request by who spent them, and the ceiling of the ratio to
-    one worker (`alone`): for one worker, the cores over the share of them it used; for
-    more, the cores over that load's costs outside the server plus one worker's server
-    cost, beside one worker's throughput."""
-    cores = os.cpu_count() or 1
-    if loads is alone:
-        share = median(load.cpu.machine_busy / _wall(load) for load in loads)
-        bound = cores / share if share else math.nan
-    else:
-        outside = _micros(loads, lambda cpu: cpu.machine_busy - cpu.server)
-        alone_rps = median(load.result.rps for load in alone)
-        bound = cores * 1e6 / (_micros(alone, lambda cpu: cpu.server) + outside) / alone_rps
+    one worker that `bound` worked out."""
     return (
         f"| {label} | {_micros(loads, lambda cpu: cpu.server):,.0f} "
         f"| {_micros(loads, lambda cpu: cpu.postgres):,.0f} "
@@ -546,11 +632,11 @@ async def run_scale_out(args: argparse.Namespace) -> None:
     fresh = FreshVotes(db, person_id, await ideas_to_vote_on(db, person_id))
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     WORK_DIR.mkdir(parents=True)
-    reports = await measure_side_by_side(counts, data_set.url, redis_url, args, fresh)
+    reports, controls = await measure_side_by_side(counts, data_set.url, redis_url, args, fresh)
     integrity = fresh.integrity()
     output = args.output or BENCH_DIR / "RESULTS.md"
     text = write_section(
-        ScaleOut(reports, integrity, size.label, started, machine_lines), args, output
+        ScaleOut(reports, controls, integrity, size.label, started, machine_lines), args, output
     )
     print(text)
     log(f"written to {output}")
