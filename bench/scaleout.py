@@ -162,10 +162,15 @@ class WorkersReport:
     votes: list[Load] = field(default_factory=list)
 
     @property
+    def is_control(self) -> bool:
+        """One worker at a share of the connections (see measure_side_by_side)."""
+        return self.connections != CONNECTIONS
+
+    @property
     def label(self) -> str:
-        if self.connections == CONNECTIONS:
-            return f"{self.workers} worker(s)"
-        return f"{self.workers} worker at {self.connections} connections"
+        if self.is_control:
+            return f"{self.workers} worker at {self.connections} connections"
+        return f"{self.workers} worker(s)"
 
     @property
     def board_rps(self) -> float:
@@ -453,11 +458,7 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
     ]
     for report in scale.reports + scale.controls:
         board, votes = report.board, report.votes
-        workers = (
-            str(report.workers)
-            if report.connections == CONNECTIONS
-            else f"1 at {report.connections} connections"
-        )
+        workers = f"1 at {report.connections} connections" if report.is_control else report.workers
         lines.append(
             f"| {workers} | {report.board_rps:,.0f} "
             f"| {median(report.paired('board', first)):.2f}× "
@@ -516,19 +517,17 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
         "| preempted |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for report in scale.reports:
+    for report in scale.reports + scale.controls:
         for name, loads, alone in (
             ("Board", report.board, first.board),
             ("Votes", report.votes, first.votes),
         ):
-            bound = _share_bound(loads) if loads is alone else _no_rise_bound(loads, alone)
-            lines.append(_per_request_row(f"{name}, {report.label}", loads, bound))
-    for report in scale.controls:
-        for name, loads, alone in (
-            ("Board", report.board, first.board),
-            ("Votes", report.votes, first.votes),
-        ):
-            bound = _control_bound(loads, CONNECTIONS // report.connections, alone)
+            if report.is_control:
+                bound = _control_bound(loads, CONNECTIONS // report.connections, alone)
+            elif loads is alone:
+                bound = _share_bound(loads)
+            else:
+                bound = _no_rise_bound(loads, alone)
             lines.append(_per_request_row(f"{name}, {report.label}", loads, bound))
     integrity = scale.integrity
     lines += [
