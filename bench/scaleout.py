@@ -157,14 +157,18 @@ class Load:
 @dataclass
 class WorkersReport:
     workers: int
-    connections: int = CONNECTIONS
+    # A control (see measure_side_by_side): one worker at 1/N of the connections, for N.
+    control_for: int | None = None
     board: list[Load] = field(default_factory=list)
     votes: list[Load] = field(default_factory=list)
 
     @property
     def is_control(self) -> bool:
-        """One worker at a share of the connections (see measure_side_by_side)."""
-        return self.connections != CONNECTIONS
+        return self.control_for is not None
+
+    @property
+    def connections(self) -> int:
+        return CONNECTIONS // self.control_for if self.control_for else CONNECTIONS
 
     @property
     def label(self) -> str:
@@ -356,7 +360,7 @@ async def measure_side_by_side(
             if workers == 1:
                 controls = [
                     Measured(
-                        WorkersReport(1, CONNECTIONS // others),
+                        WorkersReport(1, control_for=others),
                         base,
                         meter,
                         session,
@@ -364,7 +368,7 @@ async def measure_side_by_side(
                         WORK_DIR,
                     )
                     for others in counts
-                    if others > 1 and CONNECTIONS // others >= 1
+                    if 1 < others <= CONNECTIONS
                 ]
         log(f"postgres + redis: {', '.join(map(str, counts))} worker(s) on {url}")
         measured += controls
@@ -522,8 +526,8 @@ def write_section(scale: ScaleOut, args: argparse.Namespace, output: Path) -> st
             ("Board", report.board, first.board),
             ("Votes", report.votes, first.votes),
         ):
-            if report.is_control:
-                bound = _control_bound(loads, CONNECTIONS // report.connections, alone)
+            if report.control_for is not None:
+                bound = _control_bound(loads, report.control_for, alone)
             elif loads is alone:
                 bound = _share_bound(loads)
             else:
